@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SharedProtocolConfig(AppConfig):
+    name = "shared_protocol"
+    verbose_name = "Shared protocol"

@@ -1,0 +1,1 @@
+"""Writes of the trees app, split by sub-domain (STYLE, "What to avoid" 1)."""
