@@ -60,17 +60,22 @@ def language_overrides(lang: str) -> dict[str, Any]:
     return values
 
 
-def resolve_config(lang: str | None) -> TreeManagerConfig:
-    """Resolve from the database now, bypassing the cache."""
-    lang = lang or DEFAULT_LANG
+def global_config() -> TreeManagerConfig:
+    """Environment defaults under the global overrides: what every language inherits."""
     base = env_defaults()
     try:
-        config = build_config(global_overrides(), base=base)
+        return build_config(global_overrides(), base=base)
     except InvalidParameter as exc:
         # Overrides are validated when saved; a row edited behind our back must not take
         # the service down. Fall back to the defaults and say so.
         logger.error("ignoring invalid global tree-manager overrides: %s", exc)
-        config = base
+        return base
+
+
+def resolve_config(lang: str | None) -> TreeManagerConfig:
+    """Resolve from the database now, bypassing the cache."""
+    lang = lang or DEFAULT_LANG
+    config = global_config()
     try:
         return build_config(language_overrides(lang), base=config)
     except InvalidParameter as exc:

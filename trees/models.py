@@ -340,6 +340,7 @@ class TreeManagerSettings(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_column="updated_by",
     )
 
     class Meta:
@@ -370,6 +371,7 @@ class LanguageSettings(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_column="updated_by",
     )
 
     class Meta:

@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
                 ('accept_initial_prompts', models.BooleanField(default=True)),
                 ('overrides', models.JSONField(blank=True, default=dict)),
                 ('updated_date', models.DateTimeField(auto_now=True)),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('updated_by', models.ForeignKey(blank=True, db_column='updated_by', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
                 'verbose_name': 'language settings',
@@ -136,7 +136,7 @@ class Migration(migrations.Migration):
                 ('singleton', models.BooleanField(default=True, editable=False, unique=True)),
                 ('overrides', models.JSONField(blank=True, default=dict)),
                 ('updated_date', models.DateTimeField(auto_now=True)),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('updated_by', models.ForeignKey(blank=True, db_column='updated_by', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
                 'verbose_name': 'tree-manager settings',

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
-from trees.config import clear_config_cache, env_defaults, global_overrides
+from trees.config import clear_config_cache, env_defaults, global_config
 from trees.models import LanguageSettings, TreeManagerSettings
 from trees.parameters import (
     GLOBAL_PARAMETERS,
@@ -36,6 +36,28 @@ def _clean(overrides: Mapping[str, Any], allowed: frozenset[str], scope: str) ->
     return cleaned
 
 
+def global_overrides_clean(overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Validated global overrides as stored (TREE-81); raises InvalidParameter."""
+    cleaned = _clean(overrides, _GLOBAL_NAMES, "globally")
+    config = build_config(cleaned, base=env_defaults())  # the combination must be valid too
+    # A global change must not make an existing language's combination invalid.
+    for row in LanguageSettings.objects.only("lang", "overrides"):
+        try:
+            build_config(row.overrides, base=config)
+        except InvalidParameter as exc:
+            raise InvalidParameter(
+                exc.name, f"{exc.message} (with the overrides of language {row.lang!r})"
+            ) from exc
+    return cleaned
+
+
+def language_overrides_clean(overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Validated per-language overrides, on top of the global ones (TREE-81)."""
+    cleaned = _clean(overrides, _LANGUAGE_NAMES, "per language")
+    build_config(cleaned, base=global_config())
+    return cleaned
+
+
 def tree_manager_settings_update(
     *, overrides: Mapping[str, Any], account_id: UUID | None = None
 ) -> TreeManagerSettings:
@@ -43,8 +65,7 @@ def tree_manager_settings_update(
 
     Raises InvalidParameter and stores nothing when a value or the combination is invalid.
     """
-    cleaned = _clean(overrides, _GLOBAL_NAMES, "globally")
-    build_config(cleaned, base=env_defaults())  # validates the combination
+    cleaned = global_overrides_clean(overrides)
     with transaction.atomic():
         row, _ = TreeManagerSettings.objects.select_for_update().get_or_create(singleton=True)
         before = dict(row.overrides)
@@ -77,9 +98,7 @@ def language_settings_update(
     lang = lang.strip()
     if not lang or len(lang) > 32:
         raise InvalidParameter("lang", "must be 1 to 32 characters (GEN-5)")
-    cleaned = _clean(overrides, _LANGUAGE_NAMES, "per language")
-    base = build_config(global_overrides(), base=env_defaults())
-    build_config(cleaned, base=base)
+    cleaned = language_overrides_clean(overrides)
     with transaction.atomic():
         row, _ = LanguageSettings.objects.select_for_update().get_or_create(lang=lang)
         before = {"accept_initial_prompts": row.accept_initial_prompts, **row.overrides}
