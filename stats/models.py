@@ -115,6 +115,11 @@ class CachedStats(models.Model):
         db_table = "cached_stats"
         ordering = ("name",)
         verbose_name = "cached statistic"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(name__in=CachedStatsName.values), name="cached_stats_name_valid"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

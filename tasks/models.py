@@ -11,7 +11,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
-from shared_protocol.envelope import payload_type_of, unwrap
+from shared_protocol.envelope import unwrap
 from trees.models import Message
 from users.models import ApiClient, User
 
@@ -145,7 +145,7 @@ class MessageReaction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{payload_type_of(self.payload)} by {self.user_id}"
+        return f"{self.payload_type} by {self.user_id}"
 
     @property
     def fields(self) -> dict[str, Any]:

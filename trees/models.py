@@ -345,6 +345,7 @@ class TreeManagerSettings(models.Model):
 
     class Meta:
         db_table = "tree_manager_settings"
+        ordering = ("id",)
         verbose_name = "tree-manager settings"
         verbose_name_plural = "tree-manager settings"
         constraints = [

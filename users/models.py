@@ -7,9 +7,13 @@ import uuid
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from shared_protocol.enums import AuthMethod
+
+KEY_HASH_LENGTH = 64  # SHA-256 hex (DATA-1)
 
 
 class Account(AbstractUser):
@@ -36,7 +40,7 @@ class ApiClient(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     key_prefix = models.CharField(max_length=16, editable=False)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    key_hash = models.CharField(max_length=KEY_HASH_LENGTH, unique=True, editable=False)
     description = models.CharField(max_length=256)
     admin_email = models.CharField(max_length=256, null=True, blank=True)
     enabled = models.BooleanField(default=True)
@@ -50,8 +54,12 @@ class ApiClient(models.Model):
         ordering = ("created_date", "id")
         verbose_name = "API client"
         constraints = [
+            # The length check matters on SQLite, where `$` also matches before a final
+            # newline and varchar lengths are not enforced.
             models.CheckConstraint(
-                condition=Q(key_hash__regex=r"^[0-9a-f]{64}$"), name="api_client_key_hash_sha256"
+                condition=Q(key_hash__regex=r"^[0-9a-f]{64}$")
+                & Exact(Length("key_hash"), KEY_HASH_LENGTH),
+                name="api_client_key_hash_sha256",
             ),
         ]
 
