@@ -57,8 +57,9 @@ class ApiClient(models.Model):
             # The length check matters on SQLite, where `$` also matches before a final
             # newline and varchar lengths are not enforced.
             models.CheckConstraint(
-                condition=Q(key_hash__regex=r"^[0-9a-f]{64}$")
-                & Exact(Length("key_hash"), KEY_HASH_LENGTH),
+                condition=Q(
+                    Exact(Length("key_hash"), KEY_HASH_LENGTH), key_hash__regex=r"^[0-9a-f]{64}$"
+                ),
                 name="api_client_key_hash_sha256",
             ),
         ]

@@ -64,7 +64,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'API client',
                 'db_table': 'api_client',
                 'ordering': ('created_date', 'id'),
-                'constraints': [models.CheckConstraint(condition=models.Q(('key_hash__regex', '^[0-9a-f]{64}$'), django.db.models.lookups.Exact(django.db.models.functions.text.Length('key_hash'), 64)), name='api_client_key_hash_sha256')],
+                'constraints': [models.CheckConstraint(condition=models.Q(django.db.models.lookups.Exact(django.db.models.functions.text.Length('key_hash'), 64), ('key_hash__regex', '^[0-9a-f]{64}$')), name='api_client_key_hash_sha256')],
             },
         ),
         migrations.CreateModel(
