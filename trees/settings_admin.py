@@ -69,7 +69,7 @@ def _initial(value: Any) -> Any:
     return value
 
 
-class _OverridesForm(forms.ModelForm):  # type: ignore[type-arg]
+class _OverridesForm(forms.ModelForm[Any]):
     """Common part: parameter fields in, an `overrides` dict out (in cleaned_data)."""
 
     parameters: tuple[dataclasses.Field[Any], ...] = ()

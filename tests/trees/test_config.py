@@ -22,7 +22,7 @@ from trees.services.settings import language_settings_update, tree_manager_setti
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from pytest_django.fixtures import SettingsWrapper
+    from pytest_django.fixtures import Settings as SettingsWrapper
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from users.selectors import api_client_get_by_key
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from pytest_django.fixtures import SettingsWrapper
+    from pytest_django.fixtures import Settings as SettingsWrapper
 
 pytestmark = pytest.mark.django_db
 
