@@ -21,7 +21,7 @@ from config.admin_tools import (
     changelist_link,
 )
 from users.models import Account, ApiClient, User, UserIdentity
-from users.services import api_client_create, api_client_rotate_key
+from users.services import api_client_create, api_client_rotate_key, api_client_update
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -150,13 +150,18 @@ class ApiClientAdmin(CanopyModelAdmin[ApiClient]):
             # Only what the form changed: `last_used_date` is written concurrently by
             # API authentication and the key by rotations, which a full save would undo.
             if form.changed_data:
-                obj.save(update_fields=form.changed_data)
+                api_client_update(
+                    client=obj,
+                    changes={name: getattr(obj, name) for name in form.changed_data},
+                    account_id=request.user.pk,
+                )
             return
         client, key = api_client_create(
             description=form.cleaned_data["description"],
             trusted=form.cleaned_data["trusted"],
             frontend_type=form.cleaned_data["frontend_type"] or None,
             admin_email=form.cleaned_data["admin_email"] or None,
+            account_id=request.user.pk,
         )
         # The admin goes on with `obj` (change log, redirect): make it the created row.
         for field in ApiClient._meta.concrete_fields:
@@ -203,10 +208,13 @@ class ApiClientAdmin(CanopyModelAdmin[ApiClient]):
         value: bool,
         verb: str,
     ) -> None:
-        clients = list(queryset)
-        updated = queryset.update(**{field: value})
-        for client in clients:
+        updated = 0
+        for client in queryset.order_by("pk"):
+            if getattr(client, field) == value:
+                continue
+            api_client_update(client=client, changes={field: value}, account_id=request.user.pk)
             self.log_change(request, client, [{"changed": {"fields": [field]}}])
+            updated += 1
         self.message_user(request, f"{verb} {updated} API client(s).", messages.SUCCESS)
 
     @admin.action(
@@ -215,7 +223,7 @@ class ApiClientAdmin(CanopyModelAdmin[ApiClient]):
     )
     def generate_new_keys(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> None:
         for client in queryset:
-            key = api_client_rotate_key(client=client)
+            key = api_client_rotate_key(client=client, account_id=request.user.pk)
             self.log_change(request, client, "Generated a new API key.")
             self._show_key_once(request, client, key)
 
