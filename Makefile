@@ -34,6 +34,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 run: install
+	$(PY) -m config.ensure_database
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py ensure_official_client
 	$(PY) manage.py setup_demo --base-url http://127.0.0.1:$(PORT)
