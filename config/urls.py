@@ -2,16 +2,27 @@
 
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView
+
+from config.views import api_not_found
 
 # Moderators log into the admin through allauth (AUTH-9), like everyone else.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_header = "Canopy administration"
 admin.site.site_title = "Canopy"
 
-api_v1 = [
-    path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
+api_v1: list[URLPattern | URLResolver] = [
+    path(
+        "openapi.json",
+        SpectacularJSONAPIView.as_view(authentication_classes=[], permission_classes=[]),
+        name="openapi",
+    ),
+    path("", include("users.api.urls")),
+    path("", include("users.api.auth_urls")),
+    # Last: unknown API paths answer a protocol 404, never an HTML page or a redirect
+    # (this also keeps APPEND_SLASH from redirecting under /api/, GEN-2).
+    re_path(r"^.*$", api_not_found),
 ]
 
 urlpatterns = [
@@ -19,3 +30,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
 ]
+
+handler400 = "config.views.bad_request"
+handler404 = "config.views.not_found"
+handler500 = "config.views.server_error"

@@ -7,12 +7,17 @@ class JournalConfig(AppConfig):
 
     def ready(self) -> None:
         from journal import receivers
-        from trees.signals import tree_settings_changed
-        from users.signals import api_client_changed
+        from trees.signals import tree_settings_changed, tree_state_changed
+        from users.signals import api_client_changed, user_created, user_updated
 
         tree_settings_changed.connect(
             receivers.record_tree_settings_changed, dispatch_uid="journal.tree_settings_changed"
         )
+        tree_state_changed.connect(
+            receivers.record_tree_state_changed, dispatch_uid="journal.tree_state_changed"
+        )
         api_client_changed.connect(
             receivers.record_api_client_changed, dispatch_uid="journal.api_client_changed"
         )
+        user_created.connect(receivers.record_user_created, dispatch_uid="journal.user_created")
+        user_updated.connect(receivers.record_user_updated, dispatch_uid="journal.user_updated")

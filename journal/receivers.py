@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from journal.services import journal_append
 
 if TYPE_CHECKING:
-    from users.models import ApiClient
+    from users.models import ApiClient, User
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -62,5 +62,71 @@ def record_api_client_changed(
                 "change": action,
                 "account_id": str(account_id) if account_id else None,
             },
+        },
+    )
+
+
+def record_tree_state_changed(
+    sender: type,
+    *,
+    tree_id: UUID,
+    source: str,
+    target: str,
+    cause: str,
+    user_id: UUID | None,
+    api_client_id: UUID | None,
+    **kwargs: Any,
+) -> None:
+    """STAT-19: a `tree_state_changed` event for every transition (TREE-2)."""
+    journal_append(
+        event_type="tree_state_changed",
+        payload_type="TreeStateEvent",
+        user_id=user_id,
+        message_id=tree_id,
+        api_client_id=api_client_id,
+        fields={
+            "message_tree_id": str(tree_id),
+            "from_state": str(source),
+            "to_state": str(target),
+            "cause": cause,
+        },
+    )
+
+
+def record_user_created(sender: type, *, user: User, api_client_id: UUID, **kwargs: Any) -> None:
+    """STAT-19: `user_created`, whatever path created the user."""
+    journal_append(
+        event_type="user_created",
+        payload_type="UserCreatedEvent",
+        user_id=user.pk,
+        api_client_id=api_client_id,
+        fields={"auth_method": user.auth_method, "username": user.username},
+    )
+
+
+def record_user_updated(
+    sender: type,
+    *,
+    user: User,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    actor_user_id: UUID | None,
+    api_client_id: UUID | None,
+    account_id: UUID | None,
+    **kwargs: Any,
+) -> None:
+    """MOD-1, MOD-21: `user_updated` with the changed fields."""
+    journal_append(
+        event_type="moderation",
+        payload_type="ModerationEvent",
+        user_id=actor_user_id,
+        api_client_id=api_client_id,
+        fields={
+            "action": "user_updated",
+            "target_kind": "user",
+            "target_id": str(user.pk),
+            "before": before,
+            "after": after,
+            "details": {"account_id": str(account_id) if account_id else None},
         },
     )

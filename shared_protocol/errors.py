@@ -105,3 +105,14 @@ class DomainError(Exception):
         self.code = code
         self.message = message or code.name
         self.status = status if status is not None else default_status(code)
+
+
+class RateLimited(DomainError):
+    """429 / 429 with the seconds until the window ends, sent as `Retry-After` (API-RL-1)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            ErrorCode.TOO_MANY_REQUESTS,
+            f"Too many requests; try again in {retry_after} seconds",
+        )
+        self.retry_after = retry_after

@@ -13,7 +13,7 @@ from tests.factories import ApiClientFactory, UserFactory, UserIdentityFactory
 from users.keys import api_key_hash, api_key_matches
 from users.models import ApiClient, User, UserIdentity
 from users.selectors import api_client_get_by_key
-from users.services import api_client_create
+from users.services.api_clients import api_client_create
 
 pytestmark = pytest.mark.django_db
 

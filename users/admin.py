@@ -21,7 +21,7 @@ from config.admin_tools import (
     changelist_link,
 )
 from users.models import Account, ApiClient, User, UserIdentity
-from users.services import api_client_create, api_client_rotate_key, api_client_update
+from users.services.api_clients import api_client_create, api_client_rotate_key, api_client_update
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet

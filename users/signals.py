@@ -8,3 +8,10 @@ api_client_changed: kwargs `client` (the ApiClient), `action` ("created", "updat
 from django.dispatch import Signal
 
 api_client_changed = Signal()
+
+# user_created: kwargs `user` (the new User), `api_client_id`.
+user_created = Signal()
+
+# user_updated: kwargs `user`, `before`, `after` (dicts of changed fields), `actor_user_id`,
+# `api_client_id` (the trusted client or None), `account_id` (admin login or None).
+user_updated = Signal()

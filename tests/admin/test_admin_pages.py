@@ -37,7 +37,7 @@ from trees.models import (
 from users.keys import api_key_hash
 from users.models import Account, ApiClient, User, UserIdentity
 from users.selectors import api_client_get_by_key
-from users.services import api_client_create
+from users.services.api_clients import api_client_create
 
 if TYPE_CHECKING:
     from django.db.models import Model

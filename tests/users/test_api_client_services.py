@@ -10,7 +10,7 @@ import pytest
 from journal.models import Journal
 from users.models import ApiClient
 from users.selectors import api_client_get_by_key
-from users.services import api_client_create, api_client_rotate_key, api_client_update
+from users.services.api_clients import api_client_create, api_client_rotate_key, api_client_update
 
 if TYPE_CHECKING:
     from django.test import Client

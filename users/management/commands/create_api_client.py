@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from users.errors import InvalidApiKey
-from users.services import api_client_create
+from users.services.api_clients import api_client_create
 
 
 class Command(BaseCommand):

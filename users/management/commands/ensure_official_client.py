@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from users.errors import InvalidApiKey
 from users.keys import api_key_hash
 from users.models import ApiClient
-from users.services import api_client_create
+from users.services.api_clients import api_client_create
 
 
 class Command(BaseCommand):

@@ -12,7 +12,7 @@ from django.db import transaction
 from config.env import BASE_DIR
 from users.keys import api_key_hash
 from users.models import Account, ApiClient
-from users.services import api_client_create
+from users.services.api_clients import api_client_create
 
 CREDENTIALS_FILE = BASE_DIR / "var" / "demo-credentials.json"
 DEMO_ADMIN = "admin"

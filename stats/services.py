@@ -1,0 +1,32 @@
+"""Writes of the stats app: leaderboard ranks (STAT-4)."""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+
+from shared_protocol.enums import TimeFrame
+
+# One set-based statement per frame (TREE-73): rows of enabled, shown users get ranks
+# 1, 2, … by leader_score descending then user_id; every other row gets NULL.
+_RANK_SQL = """
+UPDATE user_stats SET rank = ranked.position
+FROM (
+    SELECT us.id AS id,
+           CASE WHEN u.enabled AND u.show_on_leaderboard
+                THEN ROW_NUMBER() OVER (
+                    PARTITION BY (u.enabled AND u.show_on_leaderboard)
+                    ORDER BY us.leader_score DESC, us.user_id
+                )
+           END AS position
+    FROM user_stats us JOIN "user" u ON u.id = us.user_id
+    WHERE us.time_frame = %s
+) AS ranked
+WHERE user_stats.id = ranked.id
+"""
+
+
+def leaderboard_recompute_ranks(frames: list[str] | None = None) -> None:
+    """Recompute the ranks of the given frames (all four by default) in one transaction."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        for frame in frames or list(TimeFrame.values):
+            cursor.execute(_RANK_SQL, [frame])
