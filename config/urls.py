@@ -3,7 +3,7 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
-from drf_spectacular.views import SpectacularJSONAPIView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 from config.views import api_not_found
 
@@ -18,8 +18,16 @@ api_v1: list[URLPattern | URLResolver] = [
         SpectacularJSONAPIView.as_view(authentication_classes=[], permission_classes=[]),
         name="openapi",
     ),
+    path(
+        "docs",
+        SpectacularSwaggerView.as_view(
+            url_name="openapi", authentication_classes=[], permission_classes=[]
+        ),
+        name="api-docs",
+    ),
     path("", include("users.api.urls")),
     path("", include("users.api.auth_urls")),
+    path("", include("tasks.api.urls")),
     # Last: unknown API paths answer a protocol 404, never an HTML page or a redirect
     # (this also keeps APPEND_SLASH from redirecting under /api/, GEN-2).
     re_path(r"^.*$", api_not_found),

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-from rest_framework.parsers import JSONParser
+from typing import TYPE_CHECKING, Any
+
+from rest_framework.negotiation import DefaultContentNegotiation
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from rest_framework.parsers import BaseParser
+    from rest_framework.request import Request
 
 
-class LenientJSONParser(JSONParser):
-    """Parses every request body as JSON, whatever its declared content type.
+class LenientContentNegotiation(DefaultContentNegotiation):
+    """Parse a body as JSON whatever its declared content type.
 
-    Some clients send JSON as `text/plain` or with a charset variant; the original
-    (FastAPI) parsed those as JSON too. An empty body is no data, never an error (DRF
-    does not call parsers for empty bodies).
+    Some clients send JSON as `text/plain` or with an unusual media type; the original
+    (FastAPI) parsed those as JSON too. Only the parser choice is lenient: the schema still
+    documents `application/json`. An empty body is no data, never an error (DRF does not
+    call parsers for empty bodies).
     """
 
-    media_type = "*/*"
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> Any:
+        candidates = list(parsers)
+        chosen = super().select_parser(request, candidates)
+        return chosen or (candidates[0] if candidates else None)

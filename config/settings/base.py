@@ -4,6 +4,8 @@ Everything that differs between deployments comes from the environment (README.m
 "Configuration"); `local`, `test` and `production` only choose defaults and harden.
 """
 
+from typing import Any
+
 import django_stubs_ext
 
 from config.env import BASE_DIR, env
@@ -38,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -95,17 +98,20 @@ else:
 
 # --- Cache ---------------------------------------------------------------------------------
 REDIS_URL: str | None = env.str("REDIS_URL", default=None)
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
     # Shared by every worker process without extra servers; its table is created by the
-    # journal app's migrations (no createcachetable step).
+    # tasks app's migrations (no createcachetable step).
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "canopy_cache",
+            # Rate-limit counters must not be culled at Django's default of 300 entries.
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
         }
     }
 
@@ -153,7 +159,8 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "static")
 API_V1_STR = "/api/v1"  # GEN-1: fixed.
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["shared_protocol.parsers.LenientJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "shared_protocol.parsers.LenientContentNegotiation",
     # Every endpoint needs an API key unless its view opts out (AUTH-1).
     "DEFAULT_AUTHENTICATION_CLASSES": ["users.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": [],
@@ -163,9 +170,16 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Canopy API",
-    "DESCRIPTION": "The Open-Assistant v1 protocol, served by Canopy.",
+    "DESCRIPTION": (
+        "The Open-Assistant v1 protocol, served by Canopy. Every endpoint but "
+        "`POST /api/v1/admin/api_client` and `GET /api/v1/auth/check` needs an `X-API-Key` "
+        "header. Errors answer `{message, error_code}`; validation errors answer 422."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Canopy: protocol and behaviour (spec/README.md §5) ------------------------------------

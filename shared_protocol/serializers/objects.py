@@ -49,7 +49,8 @@ from rest_framework import serializers
 from shared_protocol.enums import MessageRole
 from shared_protocol.fields import ProtocolDateTimeField, ProtocolUUIDField
 
-_MISSING: Any = object()
+_MISSING: Any = object()  # "no default": `read` raises
+_ABSENT: Any = object()  # a default that tells "absent" apart from a stored None
 
 
 def read(obj: Any, name: str, default: Any = _MISSING) -> Any:
@@ -140,13 +141,13 @@ class ConversationMessageSerializer(serializers.Serializer[Any]):
 
 
 class ConversationSerializer(serializers.Serializer[Any]):
-    """Conversation (API-OBJ-5), root first. Also accepts a bare list of messages."""
+    """Conversation (API-OBJ-5), root first. Also accepts a list or queryset of messages."""
 
     messages = ConversationMessageSerializer(many=True)
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
-        if isinstance(instance, list | tuple):
-            instance = {"messages": instance}
+        if not isinstance(instance, Mapping) and not hasattr(instance, "messages"):
+            instance = {"messages": list(instance)}  # a list or queryset of messages
         return super().to_representation(instance)
 
 
@@ -238,7 +239,9 @@ class LabelDescriptionSerializer(serializers.Serializer[Any]):
     name = serializers.CharField()
     widget = serializers.CharField()
     display_text = serializers.CharField()
-    help_text = serializers.CharField(allow_null=True)
+    # A wire field that shadows Field.help_text for the type checker only: the serializer
+    # metaclass moves declared fields off the class.
+    help_text = serializers.CharField(allow_null=True)  # type: ignore[assignment]
 
 
 class ValidLabelsResponseSerializer(serializers.Serializer[Any]):
@@ -259,8 +262,8 @@ class _RowWithUser:
         self._row = row
 
     def __getattr__(self, name: str) -> Any:
-        value = read(self._row, name, _MISSING)
-        if value is not _MISSING:
+        value = read(self._row, name, _ABSENT)
+        if value is not _ABSENT:
             return value
         user = read(self._row, "user", None)
         if user is None:
@@ -382,14 +385,14 @@ class AllCachedStatsResponseSerializer(serializers.Serializer[Any]):
     """AllCachedStatsResponse (STAT-18): `{stats_by_name: {name: CachedStatsResponse}}`.
 
     `stats_by_name` may be a mapping name → row or a list of rows (keyed by their `name`);
-    a bare list of rows is accepted as the whole object.
+    a bare list or queryset of rows is accepted as the whole object.
     """
 
     stats_by_name = serializers.SerializerMethodField()
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
-        if isinstance(instance, list | tuple):
-            instance = {"stats_by_name": instance}
+        if not isinstance(instance, Mapping) and not hasattr(instance, "stats_by_name"):
+            instance = {"stats_by_name": list(instance)}  # a list or queryset of rows
         return super().to_representation(instance)
 
     def get_stats_by_name(self, obj: Any) -> dict[str, Any]:

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from typing import TYPE_CHECKING
 
-urlpatterns: list[URLPattern] = []
+from config.routes import api_path
+from users.api.auth_views import ApiClientCreateApi, AuthCheckApi
+
+if TYPE_CHECKING:
+    from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = [
+    *api_path("admin/api_client", ApiClientCreateApi.as_view(), name="admin-api-client-create"),
+    *api_path("auth/check", AuthCheckApi.as_view(), name="auth-check"),
+]

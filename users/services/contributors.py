@@ -182,3 +182,53 @@ def user_update(
                 account_id=account_id,
             )
     return current
+
+
+# What a new user starts with, for deciding what an upsert would change (API-FUSR-3).
+_NEW_USER_FLAGS = {"enabled": True, "show_on_leaderboard": True, "notes": ""}
+
+
+def frontend_user_upsert(
+    *,
+    client: ApiClient,
+    auth_method: str,
+    username: str,
+    display_name: str,
+    fields: dict[str, Any],
+) -> ResolvedUser:
+    """Resolve or create the user, then apply the flags present in the body (API-FUSR-3).
+
+    `fields` holds only the keys present in the body among `enabled`,
+    `show_on_leaderboard`, `notes` and `tos_acceptance`. Absent fields change nothing, so
+    a routine upsert never re-enables or re-shows a user (IMP-11). Changing a flag needs a
+    trusted client: otherwise 403 / 2 and nothing is changed, not even created.
+    """
+    existing = identity_get(client_id=client.pk, auth_method=auth_method, username=username)
+    stored = existing.user if existing is not None else None
+    changes = _upsert_changes(stored, fields)
+    if changes and not client.trusted:
+        raise DomainError(
+            ErrorCode.API_CLIENT_NOT_AUTHORIZED, "Only trusted clients may change user flags"
+        )
+    resolved = user_resolve_or_create(
+        client=client, auth_method=auth_method, username=username, display_name=display_name
+    )
+    changes = _upsert_changes(resolved.user, fields)  # against the row as it is now
+    if changes:
+        user = user_update(user=resolved.user, changes=changes, api_client_id=client.pk)
+        return ResolvedUser(user=user, identity=resolved.identity)
+    return resolved
+
+
+def _upsert_changes(user: User | None, fields: dict[str, Any]) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for name in ("enabled", "show_on_leaderboard", "notes"):
+        value = fields.get(name)
+        if value is None:
+            continue
+        current = getattr(user, name) if user is not None else _NEW_USER_FLAGS[name]
+        if value != current:
+            changes[name] = value
+    if fields.get("tos_acceptance") is True and (user is None or user.tos_acceptance_date is None):
+        changes["tos_acceptance_date"] = timezone.now()
+    return changes
