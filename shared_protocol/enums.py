@@ -59,6 +59,12 @@ class EmojiCode(models.TextChoices):
     SKIP_LABELING = "_skip_labeling"
 
 
+class EmojiOp(models.TextChoices):
+    TOGGLE = "toggle"
+    ADD = "add"
+    REMOVE = "remove"
+
+
 class TaskRequestType(models.TextChoices):
     RANDOM = "random"
     SUMMARIZE_STORY = "summarize_story"

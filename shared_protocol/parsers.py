@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rest_framework.exceptions import ParseError
 from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import JSONParser
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -26,3 +28,13 @@ class LenientContentNegotiation(DefaultContentNegotiation):
         candidates = list(parsers)
         chosen = super().select_parser(request, candidates)
         return chosen or (candidates[0] if candidates else None)
+
+
+class ProtocolJSONParser(JSONParser):
+    """DRF's JSON parser, with absurdly deep nesting a 422 instead of a crash (API-GEN-6)."""
+
+    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON parse error - nested too deeply") from None

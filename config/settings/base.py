@@ -159,7 +159,7 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "static")
 API_V1_STR = "/api/v1"  # GEN-1: fixed.
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["shared_protocol.parsers.ProtocolJSONParser"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "shared_protocol.parsers.LenientContentNegotiation",
     # Every endpoint needs an API key unless its view opts out (AUTH-1).
     "DEFAULT_AUTHENTICATION_CLASSES": ["users.authentication.ApiKeyAuthentication"],

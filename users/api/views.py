@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
     from users.models import User
 
+FRONTEND_USER_ID_MAX_LENGTH = 128  # GEN-3
 USER_HEADER_NAME = "x-oasst-user"
 USER_QUERY_NAME = "oasst_user"
 
@@ -72,6 +73,18 @@ class UserListQuery(ScopeQuery):
     desc = LenientBooleanField(default=False)
 
 
+class FrontendUserListQuery(ScopeQuery):
+    """API-FUSR-1: as API-USR-1 without `desc`."""
+
+    gte_username = serializers.CharField(required=False, default=None)
+    lte_username = serializers.CharField(required=False, default=None)
+    gt_id = ProtocolUUIDField(required=False, default=None)
+    lt_id = ProtocolUUIDField(required=False, default=None)
+    search_text = serializers.CharField(required=False, default=None, allow_blank=True)
+    auth_method = serializers.ChoiceField(choices=AuthMethod.choices, required=False, default=None)
+    max_count = serializers.IntegerField(min_value=1, max_value=10000, default=100)
+
+
 class UserListByUsernameQuery(UserListQuery):
     gte_username = serializers.CharField(required=False, default=None)
     lte_username = serializers.CharField(required=False, default=None)
@@ -82,18 +95,13 @@ class UserListByDisplayNameQuery(UserListQuery):
     lte_display_name = serializers.CharField(required=False, default=None)
 
 
-_LIST_QUERIES: dict[str, type[UserListQuery]] = {
-    "username": UserListByUsernameQuery,
-    "display_name": UserListByDisplayNameQuery,
-}
-
-
 class UserCursorQuery(ScopeQuery):
     """API-USR-3."""
 
     before = serializers.CharField(required=False, default=None)
     after = serializers.CharField(required=False, default=None)
-    sort_key = serializers.CharField(max_length=32, default="username")
+    # Any text up to 32 characters; an unsupported one (even empty) is 400 / 100.
+    sort_key = serializers.CharField(max_length=32, default="username", allow_blank=True)
     max_count = serializers.IntegerField(min_value=1, max_value=10000, default=100)
     search_text = serializers.CharField(required=False, default=None, allow_blank=True)
     auth_method = serializers.ChoiceField(choices=AuthMethod.choices, required=False, default=None)
@@ -138,10 +146,10 @@ class MessageCursorQuery(serializers.Serializer[Any]):
 
 class _UserListView(ProtocolApiView):
     key = "username"
-    with_desc = True
+    query_class: type[serializers.Serializer[Any]] = UserListByUsernameQuery
 
     def list_users(self, request: Request) -> Response:
-        query = self.parse_query(_LIST_QUERIES[self.key], request)
+        query = self.parse_query(self.query_class, request)
         scope = user_scope(client=calling_client(request), api_client_id=query["api_client_id"])
         users = user_list(
             scope=scope,
@@ -153,7 +161,7 @@ class _UserListView(ProtocolApiView):
             search_text=query["search_text"],
             auth_method=query["auth_method"],
             max_count=query["max_count"],
-            desc=query["desc"] if self.with_desc else False,
+            desc=query.get("desc", False),
         )
         return Response(FrontEndUserSerializer(users, many=True).data)
 
@@ -161,11 +169,11 @@ class _UserListView(ProtocolApiView):
 class FrontendUsersApi(_UserListView):
     """`GET /frontend_users/` (API-FUSR-1, deprecated) and `POST /frontend_users/` (FUSR-3)."""
 
-    with_desc = False
+    query_class = FrontendUserListQuery
 
     @extend_schema(
         operation_id="frontend_users_list",
-        parameters=[UserListByUsernameQuery],
+        parameters=[FrontendUserListQuery],
         responses={
             200: FrontEndUserSerializer(many=True),
             **error_responses(ErrorCode.GENERIC_ERROR),
@@ -211,6 +219,11 @@ def _frontend_user(request: Request, auth_method: str, username: str) -> User:
     if auth_method not in AuthMethod.values:
         raise RequestValidationError(
             {"auth_method": [f"'{auth_method}' is not a valid auth method"]}, location="path"
+        )
+    if len(username) > FRONTEND_USER_ID_MAX_LENGTH or "\x00" in username:
+        raise RequestValidationError(
+            {"username": [f"must be at most {FRONTEND_USER_ID_MAX_LENGTH} printable characters"]},
+            location="path",
         )
     query = ProtocolApiView.parse_query(ScopeQuery, request)
     client = calling_client(request)
@@ -286,6 +299,7 @@ class UsersByDisplayNameApi(_UserListView):
     """`GET /users/by_display_name` (API-USR-2)."""
 
     key = "display_name"
+    query_class = UserListByDisplayNameQuery
 
     @extend_schema(
         operation_id="users_by_display_name",

@@ -102,7 +102,7 @@ def user_resolve_or_create(
 
 def parse_user_header(value: str | None) -> tuple[str, str] | None:
     """`<auth_method>:<id>` split at the first colon; None when absent or malformed (AUTH-6)."""
-    if not value or ":" not in value:
+    if not value or ":" not in value or "\x00" in value:
         return None
     auth_method, username = value.split(":", 1)
     if auth_method not in AuthMethod.values or not username:
