@@ -7,10 +7,38 @@ from typing import TYPE_CHECKING, Any
 from journal.services import journal_append
 
 if TYPE_CHECKING:
+    from uuid import UUID
+
     from users.models import ApiClient, User
 
-if TYPE_CHECKING:
-    from uuid import UUID
+
+def _record_moderation(
+    *,
+    action: str,
+    target_kind: str,
+    target_id: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    details: dict[str, Any],
+    account_id: UUID | None,
+    user_id: UUID | None = None,
+    api_client_id: UUID | None = None,
+) -> None:
+    """MOD-21: one `moderation` event; `details.account_id` names a staff login, if any."""
+    journal_append(
+        event_type="moderation",
+        payload_type="ModerationEvent",
+        user_id=user_id,
+        api_client_id=api_client_id,
+        fields={
+            "action": action,
+            "target_kind": target_kind,
+            "target_id": target_id,
+            "before": before,
+            "after": after,
+            "details": {**details, "account_id": str(account_id) if account_id else None},
+        },
+    )
 
 
 def record_tree_settings_changed(
@@ -23,17 +51,14 @@ def record_tree_settings_changed(
     **kwargs: Any,
 ) -> None:
     """MOD-20/MOD-21: a `moderation` event with the old and new overrides."""
-    journal_append(
-        event_type="moderation",
-        payload_type="ModerationEvent",
-        fields={
-            "action": "settings_changed",
-            "target_kind": "tree_manager_settings" if scope == "global" else "language_settings",
-            "target_id": scope,
-            "before": before,
-            "after": after,
-            "details": {"account_id": str(account_id) if account_id else None},
-        },
+    _record_moderation(
+        action="settings_changed",
+        target_kind="tree_manager_settings" if scope == "global" else "language_settings",
+        target_id=scope,
+        before=before,
+        after=after,
+        details={},
+        account_id=account_id,
     )
 
 
@@ -48,21 +73,15 @@ def record_api_client_changed(
     **kwargs: Any,
 ) -> None:
     """MOD-21: `api_client_changed`, with the changed fields; keys are never recorded."""
-    journal_append(
-        event_type="moderation",
-        payload_type="ModerationEvent",
+    _record_moderation(
+        action="api_client_changed",
+        target_kind="api_client",
+        target_id=str(client.pk),
+        before=before,
+        after=after,
+        details={"change": action},
+        account_id=account_id,
         api_client_id=client.pk,
-        fields={
-            "action": "api_client_changed",
-            "target_kind": "api_client",
-            "target_id": str(client.pk),
-            "before": before,
-            "after": after,
-            "details": {
-                "change": action,
-                "account_id": str(account_id) if account_id else None,
-            },
-        },
     )
 
 
@@ -116,17 +135,14 @@ def record_user_updated(
     **kwargs: Any,
 ) -> None:
     """MOD-1, MOD-21: `user_updated` with the changed fields."""
-    journal_append(
-        event_type="moderation",
-        payload_type="ModerationEvent",
+    _record_moderation(
+        action="user_updated",
+        target_kind="user",
+        target_id=str(user.pk),
+        before=before,
+        after=after,
+        details={},
+        account_id=account_id,
         user_id=actor_user_id,
         api_client_id=api_client_id,
-        fields={
-            "action": "user_updated",
-            "target_kind": "user",
-            "target_id": str(user.pk),
-            "before": before,
-            "after": after,
-            "details": {"account_id": str(account_id) if account_id else None},
-        },
     )

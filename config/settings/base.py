@@ -262,9 +262,18 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact_api_keys": {"()": "config.log_filters.RedactApiKeys"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_api_keys"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "DEBUG" if DEBUG_DATABASE_ECHO else "INFO"},
+        # runserver's request lines carry query strings: send them through the filter too.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
