@@ -7,6 +7,7 @@ class JournalConfig(AppConfig):
 
     def ready(self) -> None:
         from journal import receivers
+        from tasks import signals as task_signals
         from trees.signals import tree_settings_changed, tree_state_changed
         from users.signals import api_client_changed, user_created, user_updated
 
@@ -21,3 +22,13 @@ class JournalConfig(AppConfig):
         )
         user_created.connect(receivers.record_user_created, dispatch_uid="journal.user_created")
         user_updated.connect(receivers.record_user_updated, dispatch_uid="journal.user_updated")
+        for name in (
+            "text_reply_stored",
+            "ranking_stored",
+            "rating_stored",
+            "labels_stored",
+            "task_skipped",
+        ):
+            getattr(task_signals, name).connect(
+                getattr(receivers, f"record_{name}"), dispatch_uid=f"journal.{name}"
+            )

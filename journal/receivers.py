@@ -9,6 +9,8 @@ from journal.services import journal_append
 if TYPE_CHECKING:
     from uuid import UUID
 
+    from tasks.models import MessageReaction, Task, TextLabels
+    from trees.models import Message
     from users.models import ApiClient, User
 
 
@@ -145,4 +147,123 @@ def record_user_updated(
         account_id=account_id,
         user_id=actor_user_id,
         api_client_id=api_client_id,
+    )
+
+
+def _task_fields(task: Task | None) -> dict[str, Any]:
+    return {
+        "task_id": task.pk if task is not None else None,
+        "task_type": task.payload_type if task is not None else None,
+    }
+
+
+def record_text_reply_stored(
+    sender: type,
+    *,
+    message: Message,
+    task: Task,
+    user_id: UUID | None,
+    api_client_id: UUID,
+    **kwargs: Any,
+) -> None:
+    """STAT-19: `text_reply_to_message` with the text length and role, never the text."""
+    journal_append(
+        event_type="text_reply_to_message",
+        payload_type="TextReplyEvent",
+        user_id=user_id,
+        message_id=message.pk,
+        api_client_id=api_client_id,
+        **_task_fields(task),
+        fields={"length": len(message.text), "role": message.role},
+    )
+
+
+def record_ranking_stored(
+    sender: type,
+    *,
+    reaction: MessageReaction,
+    task: Task,
+    ranking: list[int],
+    user_id: UUID | None,
+    api_client_id: UUID,
+    **kwargs: Any,
+) -> None:
+    """STAT-19: `message_ranking`; `message_id` is the ranking parent."""
+    journal_append(
+        event_type="message_ranking",
+        payload_type="RankingEvent",
+        user_id=user_id,
+        message_id=reaction.message_id,
+        api_client_id=api_client_id,
+        **_task_fields(task),
+        fields={"ranking": list(ranking)},
+    )
+
+
+def record_rating_stored(
+    sender: type,
+    *,
+    reaction: MessageReaction,
+    task: Task,
+    rating: int,
+    user_id: UUID | None,
+    api_client_id: UUID,
+    **kwargs: Any,
+) -> None:
+    """STAT-19: `message_rating`."""
+    journal_append(
+        event_type="message_rating",
+        payload_type="RatingEvent",
+        user_id=user_id,
+        message_id=reaction.message_id,
+        api_client_id=api_client_id,
+        **_task_fields(task),
+        fields={"rating": rating},
+    )
+
+
+def record_labels_stored(
+    sender: type,
+    *,
+    labels: TextLabels,
+    task: Task | None,
+    is_report: bool,
+    user_id: UUID | None,
+    api_client_id: UUID,
+    **kwargs: Any,
+) -> None:
+    """STAT-19: `text_labels` with the label names only (values are not copied)."""
+    journal_append(
+        event_type="text_labels",
+        payload_type="TextLabelsEvent",
+        user_id=user_id,
+        message_id=labels.message_id,
+        api_client_id=api_client_id,
+        **_task_fields(task),
+        fields={
+            "label_names": sorted(labels.labels),
+            "is_report": is_report,
+            "task_based": task is not None,
+        },
+    )
+
+
+def record_task_skipped(
+    sender: type,
+    *,
+    task: Task,
+    reason: str | None,
+    user_id: UUID | None,
+    api_client_id: UUID,
+    **kwargs: Any,
+) -> None:
+    """STAT-19: `task_skipped` with the reason."""
+    journal_append(
+        event_type="task_skipped",
+        payload_type="TaskSkippedEvent",
+        user_id=user_id,
+        message_id=task.parent_message_id,
+        api_client_id=api_client_id,
+        **_task_fields(task),
+        fields={"reason": reason},
     )

@@ -1,10 +1,18 @@
-"""Writes of the stats app: leaderboard ranks (STAT-4)."""
+"""Writes of the stats app: leaderboard ranks (STAT-4) and dirty-user marks (STAT-6)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import connection, transaction
+from django.utils import timezone
 
 from shared_protocol.enums import TimeFrame
+from stats.models import UserStatsDirty
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from uuid import UUID
 
 # One set-based statement per frame (TREE-73): rows of enabled, shown users get ranks
 # 1, 2, … by leader_score descending then user_id; every other row gets NULL.
@@ -30,3 +38,19 @@ def leaderboard_recompute_ranks(frames: list[str] | None = None) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         for frame in frames or list(TimeFrame.values):
             cursor.execute(_RANK_SQL, [frame])
+
+
+def stats_mark_dirty(user_ids: Iterable[UUID | None]) -> None:
+    """Mark users whose leaderboard rows must be recomputed (DATA-17, STAT-6).
+
+    Call it in the transaction of the change; one statement whatever the number of users,
+    and repeated marks of a user keep its first `marked_date`.
+    """
+    ids = sorted({user_id for user_id in user_ids if user_id is not None})
+    if not ids:
+        return
+    now = timezone.now()
+    UserStatsDirty.objects.bulk_create(
+        [UserStatsDirty(user_id=user_id, marked_date=now) for user_id in ids],
+        ignore_conflicts=True,
+    )
