@@ -1,0 +1,289 @@
+"""Candidate sets of next-task selection, for one user and language (trees.md §3).
+
+Each function returns a queryset of candidate target messages (reads only): TREE-22
+prompts needing review, TREE-23 replies needing review, TREE-25 extendible parents,
+TREE-27 incomplete ranking groups (as their parent messages). The same querysets give
+the availability counts (TREE-41) and, restricted to one id after the target row is
+locked, the re-check of the atomic claim (TREE-37).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db.models import Count, Exists, F, IntegerField, Min, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from shared_protocol.enums import EmojiCode, MessageRole
+from tasks.models import MessageReaction, Task, TextLabels
+from trees.models import Message, MessageEmoji, MessageTreeState, TreeState
+from users.models import User
+
+if TYPE_CHECKING:
+    from datetime import datetime
+    from uuid import UUID
+
+    from django.db.models import QuerySet
+
+    from trees.parameters import TreeManagerConfig
+
+REPLY_PAYLOADS = ("PrompterReplyPayload", "AssistantReplyPayload")
+LABEL_PAYLOADS = (
+    "LabelInitialPromptPayload",
+    "LabelPrompterReplyPayload",
+    "LabelAssistantReplyPayload",
+)
+RANKING_PAYLOADS = ("RankPrompterRepliesPayload", "RankAssistantRepliesPayload")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Who asks, in which language, under which configuration, at what time."""
+
+    user_id: UUID
+    lang: str
+    config: TreeManagerConfig
+    now: datetime
+
+    @property
+    def lease_since(self) -> datetime:
+        return self.now - timedelta(seconds=self.config.recent_tasks_span_sec)
+
+
+def _open_tasks(sel: Selection) -> QuerySet[Task]:
+    """Neither done nor skipped, and not expired (an expired task holds nothing, TREE-54)."""
+    return Task.objects.filter(done=False, skipped=False).filter(
+        Q(expiry_date__isnull=True) | Q(expiry_date__gt=sel.now)
+    )
+
+
+def _leases_on_target(sel: Selection, payload_types: tuple[str, ...]) -> QuerySet[Task]:
+    """Open tasks younger than the lease span on the outer message, by anyone (TREE-24)."""
+    return _open_tasks(sel).filter(
+        parent_message_id=OuterRef("pk"),
+        payload_type__in=payload_types,
+        created_date__gte=sel.lease_since,
+    )
+
+
+def _lease_count(sel: Selection, payload_types: tuple[str, ...]) -> Coalesce:
+    leases = (
+        _leases_on_target(sel, payload_types)
+        .order_by()
+        .values("parent_message_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(leases, output_field=IntegerField()), Value(0))
+
+
+def _own_open_task(sel: Selection, payload_types: tuple[str, ...]) -> Exists:
+    """TREE-29: the user holds an unexpired open task of this kind for the target."""
+    return Exists(
+        _open_tasks(sel).filter(
+            parent_message_id=OuterRef("pk"), payload_type__in=payload_types, user_id=sel.user_id
+        )
+    )
+
+
+def _skipped_by_user(sel: Selection, code: EmojiCode) -> Exists:
+    return Exists(
+        MessageEmoji.objects.filter(message_id=OuterRef("pk"), user_id=sel.user_id, emoji=code)
+    )
+
+
+def _trees(state: TreeState) -> QuerySet[MessageTreeState, Any]:
+    return MessageTreeState.objects.filter(active=True, state=state).values("message_tree_id")
+
+
+def _needing_review(sel: Selection, *, roots: bool) -> QuerySet[Message]:
+    """TREE-22 (roots) and TREE-23 (replies): messages a user may review now."""
+    required = sel.config.num_reviews_initial_prompt if roots else sel.config.num_reviews_reply
+    messages = (
+        Message.objects.filter(
+            parent__isnull=roots,
+            deleted=False,
+            lang=sel.lang,
+            review_count__lt=required,
+            message_tree_id__in=_trees(
+                TreeState.INITIAL_PROMPT_REVIEW if roots else TreeState.GROWING
+            ),
+        )
+        .exclude(review_result=True)
+        .exclude(_skipped_by_user(sel, EmojiCode.SKIP_LABELING))
+        .exclude(_own_open_task(sel, LABEL_PAYLOADS))
+    )
+    if not settings.DEBUG_ALLOW_SELF_LABELING:
+        messages = messages.exclude(user_id=sel.user_id)
+    if not settings.DEBUG_ALLOW_DUPLICATE_TASKS:
+        messages = messages.exclude(
+            Exists(
+                TextLabels.objects.filter(
+                    message_id=OuterRef("pk"), user_id=sel.user_id, task_id__isnull=False
+                )
+            )
+        )
+    if sel.config.lease_review_and_ranking_tasks:
+        messages = messages.annotate(label_leases=_lease_count(sel, LABEL_PAYLOADS)).filter(
+            review_count__lt=required - F("label_leases")
+        )
+    return messages
+
+
+def prompts_needing_review(sel: Selection) -> QuerySet[Message]:
+    """TREE-22."""
+    return _needing_review(sel, roots=True)
+
+
+def replies_needing_review(sel: Selection) -> QuerySet[Message]:
+    """TREE-23."""
+    return _needing_review(sel, roots=False)
+
+
+def _tree_value(field: str) -> Subquery:
+    return Subquery(
+        MessageTreeState.objects.filter(message_tree_id=OuterRef("message_tree_id")).values(field)[
+            :1
+        ]
+    )
+
+
+def extendible_parents(sel: Selection) -> QuerySet[Message]:
+    """TREE-25 (with TREE-26's extendible trees): parents a user may reply to now."""
+    under_review = Q(review_count__lt=sel.config.num_reviews_reply)
+    active_children = (
+        Message.objects.filter(parent_id=OuterRef("pk"), deleted=False)
+        .filter(Q(review_result=True) | under_review)
+        .order_by()
+        .values("parent_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    growth = (
+        Message.objects.filter(message_tree_id=OuterRef("message_tree_id"), deleted=False)
+        .filter(
+            Q(parent__isnull=True, review_result=True)
+            | Q(parent__isnull=False) & (Q(review_result=True) | under_review)
+        )
+        .order_by()
+        .values("message_tree_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    parents = (
+        Message.objects.filter(
+            deleted=False,
+            review_result=True,
+            lang=sel.lang,
+            message_tree_id__in=_trees(TreeState.GROWING),
+        )
+        .annotate(
+            tree_max_depth=_tree_value("max_depth"),
+            tree_max_children=_tree_value("max_children_count"),
+            tree_goal=_tree_value("goal_tree_size"),
+            active_children=Coalesce(
+                Subquery(active_children, output_field=IntegerField()), Value(0)
+            ),
+            growth_size=Coalesce(Subquery(growth, output_field=IntegerField()), Value(0)),
+        )
+        .filter(
+            depth__lt=F("tree_max_depth"),
+            active_children__lt=F("tree_max_children"),
+            growth_size__lt=F("tree_goal"),
+        )
+        .exclude(
+            role=MessageRole.ASSISTANT,
+            active_children__gte=sel.config.num_prompter_replies,
+        )
+        .exclude(_skipped_by_user(sel, EmojiCode.SKIP_REPLY))
+        # TREE-24 (a): a parent with any reply lease, by anyone, is not offered.
+        .exclude(Exists(_leases_on_target(sel, REPLY_PAYLOADS)))
+        .exclude(_own_open_task(sel, REPLY_PAYLOADS))
+    )
+    if not settings.DEBUG_ALLOW_DUPLICATE_TASKS:
+        parents = parents.exclude(
+            Exists(
+                Message.objects.filter(parent_id=OuterRef("pk"), user_id=sel.user_id, deleted=False)
+            )
+        )
+    return parents
+
+
+def ranking_parents(sel: Selection, *, count_only_rankable: bool = True) -> QuerySet[Message]:
+    """TREE-27: parents of incomplete ranking groups a user may rank now.
+
+    Roles alternate, so a parent's children all have one role: prompter parents head
+    assistant groups, assistant parents prompter groups (counted only when
+    `rank_prompter_replies`, or when `count_only_rankable` is false).
+    """
+    required = sel.config.num_required_rankings
+    accepted_children = Message.objects.filter(
+        parent_id=OuterRef("pk"), deleted=False, review_result=True
+    )
+    group = accepted_children.order_by().values("parent_id")
+    parents = (
+        Message.objects.filter(
+            deleted=False,
+            review_result=True,
+            lang=sel.lang,
+            message_tree_id__in=_trees(TreeState.RANKING),
+        )
+        .annotate(
+            group_size=Coalesce(
+                Subquery(group.annotate(n=Count("id")).values("n"), output_field=IntegerField()),
+                Value(0),
+            ),
+            least_rankings=Subquery(
+                group.annotate(m=Min("ranking_count")).values("m"), output_field=IntegerField()
+            ),
+        )
+        .filter(group_size__gte=2, least_rankings__lt=required)
+        .exclude(_skipped_by_user(sel, EmojiCode.SKIP_RANKING))
+        .exclude(_own_open_task(sel, RANKING_PAYLOADS))
+    )
+    if count_only_rankable and not sel.config.rank_prompter_replies:
+        parents = parents.filter(role=MessageRole.PROMPTER)
+    if not settings.DEBUG_ALLOW_SELF_RANKING:
+        parents = parents.exclude(Exists(accepted_children.filter(user_id=sel.user_id)))
+    if not settings.DEBUG_ALLOW_DUPLICATE_TASKS:
+        parents = parents.exclude(
+            Exists(
+                MessageReaction.objects.filter(
+                    message_id=OuterRef("pk"),
+                    user_id=sel.user_id,
+                    voided=False,
+                    payload_type="RankingReactionPayload",
+                )
+            )
+        )
+    if sel.config.lease_review_and_ranking_tasks:
+        parents = parents.annotate(ranking_leases=_lease_count(sel, RANKING_PAYLOADS)).filter(
+            least_rankings__lt=required - F("ranking_leases")
+        )
+    return parents
+
+
+def missing_prompts(sel: Selection) -> int:
+    """TREE-28: how many initial prompts language `lang` still takes, read-only."""
+    config = sel.config
+    if not config.accept_initial_prompts or sel.lang in config.init_prompt_disabled_langs:
+        return 0
+    states = MessageTreeState.objects.filter(lang=sel.lang)
+    growing = states.filter(state=TreeState.GROWING, active=True).count()
+    in_review = states.filter(state=TreeState.INITIAL_PROMPT_REVIEW, active=True).count()
+    waiting = states.filter(state=TreeState.PROMPT_LOTTERY_WAITING)
+    eligible = waiting.filter(
+        message_tree__deleted=False,
+        message_tree__review_result=True,
+        message_tree__lang=sel.lang,
+        message_tree__user__in=User.objects.filter(enabled=True, deleted=False),
+    ).count()
+    waiting_count = waiting.count()
+    drawable = min(eligible, max(0, config.max_active_trees - growing))
+    missing_growing = max(0, config.max_active_trees - growing - drawable)
+    remaining_review = max(0, config.max_initial_prompt_review - in_review)
+    remaining_waiting = max(0, config.max_prompt_lottery_waiting - (waiting_count - drawable))
+    return min(missing_growing + remaining_review, remaining_waiting)

@@ -1,0 +1,59 @@
+"""Task validation shared by submissions and the task lifecycle (trees.md §7, §9)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from shared_protocol.errors import DomainError, ErrorCode
+from tasks.models import Task
+from trees.randomness import now
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from django.db.models import QuerySet
+
+
+def _locked(tasks: QuerySet[Task]) -> Task:
+    # Locking the task row serialises submissions of one task (TREE-53). Call inside the
+    # submission's transaction.
+    task = tasks.select_for_update().first()
+    if task is None:
+        raise DomainError(ErrorCode.TASK_NOT_FOUND, "Task not found")
+    return task
+
+
+def task_lock_by_frontend_id(*, api_client_id: UUID, frontend_message_id: str) -> Task:
+    """The calling client's task bound to `frontend_message_id` at ack, locked (2100)."""
+    if not frontend_message_id:
+        raise DomainError(ErrorCode.INVALID_FRONTEND_MESSAGE_ID, "The message id is empty")
+    return _locked(
+        Task.objects.filter(api_client_id=api_client_id, frontend_message_id=frontend_message_id)
+    )
+
+
+def task_lock_by_id(*, api_client_id: UUID, task_id: UUID) -> Task:
+    """The calling client's task `task_id`, locked (2100)."""
+    return _locked(Task.objects.filter(api_client_id=api_client_id, pk=task_id))
+
+
+def task_is_expired(task: Task) -> bool:
+    """TREE-54: past its expiry date."""
+    return task.expiry_date is not None and task.expiry_date <= now()
+
+
+def task_validate(task: Task, *, user_id: UUID, require_ack: bool = True) -> None:
+    """Task validation, in the order of trees.md §7 (the first failure answers).
+
+    Not expired (2101); acknowledged (2104, unless `require_ack` is false, as for nacks);
+    not done (2105); belongs to the acting user, unless it is collective and has a user
+    (2106).
+    """
+    if task_is_expired(task):
+        raise DomainError(ErrorCode.TASK_EXPIRED, "The task has expired")
+    if require_ack and not task.ack:
+        raise DomainError(ErrorCode.TASK_NOT_ACK, "The task was not acknowledged")
+    if task.done:
+        raise DomainError(ErrorCode.TASK_ALREADY_DONE, "The task is already done")
+    if task.user_id != user_id and not (task.collective and task.user_id is not None):
+        raise DomainError(ErrorCode.TASK_NOT_ASSIGNED_TO_USER, "The task belongs to another user")
