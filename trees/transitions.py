@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from trees.models import ACTIVE_STATES, MessageTreeState, TreeState
+from trees.models import ACTIVE_STATES, FINAL_STATES, MessageTreeState, TreeState
 from trees.signals import tree_state_changed
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ def tree_transition(
         row = (
             MessageTreeState.objects.select_for_update()
             .filter(message_tree_id=tree_id, state__in=[s.value for s in sources])
-            .values("state", "won_prompt_lottery_date")
+            .values("state", "won_prompt_lottery_date", "lang")
             .first()
         )
         if row is None:
@@ -124,4 +124,10 @@ def tree_transition(
             user_id=user_id,
             api_client_id=api_client_id,
         )
+        if source in ACTIVE_STATES and target in FINAL_STATES:
+            # TREE-3: finishing an active tree may top up the backlog, in this transaction.
+            # Parking states never do (IMP-23). Imported here: backlog imports this module.
+            from trees.services.backlog import after_final_state
+
+            after_final_state(tree_id=tree_id, lang=row["lang"], source=source)
     return True

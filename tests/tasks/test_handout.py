@@ -125,6 +125,7 @@ def test_prompt_review_is_offered_for_others_prompts_only(
     assert task["prompt"] == tree.message_tree.text
 
     author = tree.message_tree.user
+    assert author is not None
     _not_available(client_, author, "label_initial_prompt")
 
 
