@@ -8,7 +8,7 @@ class JournalConfig(AppConfig):
     def ready(self) -> None:
         from journal import receivers
         from tasks import signals as task_signals
-        from trees.signals import tree_settings_changed, tree_state_changed
+        from trees.signals import emoji_changed, tree_settings_changed, tree_state_changed
         from users.signals import api_client_changed, user_created, user_updated
 
         tree_settings_changed.connect(
@@ -20,6 +20,7 @@ class JournalConfig(AppConfig):
         api_client_changed.connect(
             receivers.record_api_client_changed, dispatch_uid="journal.api_client_changed"
         )
+        emoji_changed.connect(receivers.record_emoji_changed, dispatch_uid="journal.emoji")
         user_created.connect(receivers.record_user_created, dispatch_uid="journal.user_created")
         user_updated.connect(receivers.record_user_updated, dispatch_uid="journal.user_updated")
         for name in (

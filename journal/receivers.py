@@ -267,3 +267,16 @@ def record_task_skipped(
         **_task_fields(task),
         fields={"reason": reason},
     )
+
+
+def record_emoji_changed(
+    sender: type, *, message_id: UUID, user_id: UUID, emoji: str, op: str, **kwargs: Any
+) -> None:
+    """STAT-19: `emoji` for every emoji row added or removed."""
+    journal_append(
+        event_type="emoji",
+        payload_type="EmojiEvent",
+        user_id=user_id,
+        message_id=message_id,
+        fields={"emoji": emoji, "op": op},
+    )

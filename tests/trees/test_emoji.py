@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from journal.models import Journal
 from shared_protocol.enums import EmojiCode
 from shared_protocol.errors import DomainError
 from stats.models import UserStatsDirty
@@ -224,3 +225,24 @@ def test_concurrent_reactions_on_one_message_keep_the_aggregate_exact() -> None:
     assert errors == []
     assert emojis_of(message) == {"100": 12, "clap": 4}
     assert MessageEmoji.objects.filter(message=message).count() == 16
+
+
+@pytest.mark.django_db
+def test_every_added_and_removed_emoji_row_is_journaled() -> None:
+    """STAT-19: `emoji` events with op add/remove, including a replaced vote."""
+    message = MessageFactory.create()
+    voter = UserFactory.create()
+
+    emoji_add(message_id=message.pk, user_id=voter.pk, emoji=EmojiCode.THUMBS_DOWN)
+    emoji_add(message_id=message.pk, user_id=voter.pk, emoji=EmojiCode.THUMBS_UP)
+    emoji_add(message_id=message.pk, user_id=voter.pk, emoji=EmojiCode.THUMBS_UP)  # no-op
+
+    events = [
+        (e.fields["emoji"], e.fields["op"], e.user_id, e.message_id)
+        for e in Journal.objects.filter(event_type="emoji").order_by("id")
+    ]
+    assert events == [
+        ("-1", "add", voter.pk, message.pk),
+        ("-1", "remove", voter.pk, message.pk),
+        ("+1", "add", voter.pk, message.pk),
+    ]

@@ -19,6 +19,7 @@ from stats.services import stats_mark_dirty
 from trees import randomness
 from trees.models import FlaggedMessage, Message, MessageEmoji
 from trees.services.moderation import auto_moderate_message
+from trees.signals import emoji_changed
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -82,6 +83,10 @@ def _delete(message_id: UUID, user_id: UUID, emoji: str) -> bool:
     deleted, _ = MessageEmoji.objects.filter(
         message_id=message_id, user_id=user_id, emoji=emoji
     ).delete()
+    if deleted:
+        emoji_changed.send(
+            sender=MessageEmoji, message_id=message_id, user_id=user_id, emoji=emoji, op="remove"
+        )
     return deleted > 0
 
 
@@ -108,6 +113,9 @@ def _add_locked(message_id: UUID, author_id: UUID | None, user_id: UUID, emoji: 
         )
     MessageEmoji.objects.create(
         message_id=message_id, user_id=user_id, emoji=emoji, created_date=randomness.now()
+    )
+    emoji_changed.send(
+        sender=MessageEmoji, message_id=message_id, user_id=user_id, emoji=emoji, op="add"
     )
     emojis_recompute(message_ids=[message_id])
     stats_mark_dirty([author_id])
