@@ -1,7 +1,8 @@
 # Canopy developer commands. The README's two set-up commands are `make run` and `make test`.
 #
 #   make run            install, migrate SQLite (or DATABASE_URL), create the demo admin and
-#                       API key, print them, serve on http://127.0.0.1:$(PORT)
+#                       API key, print them, run the scheduler (Celery worker + beat) and
+#                       serve on http://127.0.0.1:$(PORT)
 #   make test           install with dev tools, run the test suite (SQLite, or DATABASE_URL)
 #   make check          lint, format check, migration check, type check
 #
@@ -36,9 +37,13 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(PY) -m config.ensure_database
 	$(PY) manage.py migrate --no-input
+	$(PY) manage.py reconcile_trees
 	$(PY) manage.py ensure_official_client
 	$(PY) manage.py setup_demo --base-url http://127.0.0.1:$(PORT)
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@echo "Starting the scheduler (Celery worker with beat) and the web server; Ctrl-C stops both."
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(PY) -m celery -A config worker --beat --pool=solo --loglevel=INFO & \
+	  $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)

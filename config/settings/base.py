@@ -4,6 +4,7 @@ Everything that differs between deployments comes from the environment (README.m
 "Configuration"); `local`, `test` and `production` only choose defaults and harden.
 """
 
+from pathlib import Path
 from typing import Any
 
 import django_stubs_ext
@@ -235,6 +236,43 @@ DISCORD_CHANNEL_ID: str | None = env.str("DISCORD_CHANNEL_ID", default=None)
 ACCEPT_API_KEY_QUERY_PARAM = env.bool("ACCEPT_API_KEY_QUERY_PARAM", default=False)
 BACKEND_CORS_ORIGINS: list[str] = env.list("BACKEND_CORS_ORIGINS", default=[])
 ENABLE_PROM_METRICS = env.bool("ENABLE_PROM_METRICS", default=True)
+
+# --- Background jobs (TREE-70 … TREE-74): Celery beat + workers, never web processes -------
+CELERY_DATA_DIR = Path(env.str("CELERY_DATA_DIR", default=str(BASE_DIR / "var" / "celery")))
+CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {}
+    if REDIS_URL
+    else {
+        "data_folder_in": str(CELERY_DATA_DIR / "queue"),
+        "data_folder_out": str(CELERY_DATA_DIR / "queue"),
+        "processed_folder": str(CELERY_DATA_DIR / "processed"),
+        "control_folder": str(CELERY_DATA_DIR / "control"),
+        "store_processed": False,
+    }
+)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"  # TREE-74: JSON-primitive arguments only
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_DIR / "beat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "tree-pump": {
+        "task": "trees.jobs.run_tree_pump",
+        "schedule": float(TREE_PUMP_INTERVAL_SECONDS),
+        "options": {"expires": float(TREE_PUMP_INTERVAL_SECONDS)},
+    },
+    "reconcile-trees": {
+        "task": "trees.jobs.reconcile_trees",
+        "schedule": TREE_RECONCILE_INTERVAL_MINUTES * 60.0,
+        "options": {"expires": TREE_RECONCILE_INTERVAL_MINUTES * 60.0},
+    },
+    "delete-expired-tasks": {
+        "task": "tasks.jobs.delete_expired_tasks",
+        "schedule": 24 * 3600.0,
+        "options": {"expires": 3600.0},
+    },
+}
 
 # Tree-manager parameters (trees.md §13): environment defaults `TREE_MANAGER__<NAME>`;
 # runtime overrides live in the database (trees.config.effective_config).
