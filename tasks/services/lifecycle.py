@@ -100,16 +100,16 @@ def task_reject(
         if acting_user_id is None:
             raise DomainError(ErrorCode.USER_NOT_SPECIFIED, "No user to act as")
         task_validate(task, user_id=acting_user_id, require_ack=False)
-        if task.collective:
-            return
-        Task.objects.filter(pk=task.pk).update(skipped=True, skip_reason=reason)
-        task_skipped.send(
-            sender=Task,
-            task=task,
-            reason=reason,
-            user_id=acting_user_id,
-            api_client_id=client.pk,
-        )
+        # A collective task stays open for the others; the skip emoji is still added.
+        if not task.collective:
+            Task.objects.filter(pk=task.pk).update(skipped=True, skip_reason=reason)
+            task_skipped.send(
+                sender=Task,
+                task=task,
+                reason=reason,
+                user_id=acting_user_id,
+                api_client_id=client.pk,
+            )
         emoji = SKIP_EMOJI.get(task.payload_type)
         if emoji is not None and task.parent_message_id is not None:
             emoji_add(message_id=task.parent_message_id, user_id=acting_user_id, emoji=emoji)
