@@ -287,3 +287,52 @@ def missing_prompts(sel: Selection) -> int:
     remaining_review = max(0, config.max_initial_prompt_review - in_review)
     remaining_waiting = max(0, config.max_prompt_lottery_waiting - (waiting_count - drawable))
     return min(missing_growing + remaining_review, remaining_waiting)
+
+
+# --- Cheap supersets ---------------------------------------------------------------------
+# Each returns the ids of a superset of the matching candidate set, using only indexed,
+# user-independent conditions. Hand-out shuffles a superset and tests it in small batches
+# against the full (per-user) predicate: the first id of a uniformly random permutation
+# that passes is a uniformly random candidate, without evaluating the expensive per-row
+# subqueries (leases, growth size, active children) for every candidate.
+
+
+def prompts_needing_review_superset(sel: Selection) -> QuerySet[Any]:
+    """Roots of active trees in review, of the language (a tree's language is its root's)."""
+    return MessageTreeState.objects.filter(
+        active=True, state=TreeState.INITIAL_PROMPT_REVIEW, lang=sel.lang
+    ).values_list("message_tree_id", flat=True)
+
+
+def replies_needing_review_superset(sel: Selection) -> QuerySet[Any]:
+    """Not-yet-accepted, non-deleted replies of the language in active growing trees."""
+    return (
+        Message.objects.filter(
+            parent__isnull=False,
+            deleted=False,
+            lang=sel.lang,
+            message_tree_id__in=_trees(TreeState.GROWING),
+        )
+        .filter(Q(review_result__isnull=True) | Q(review_result=False))
+        .values_list("pk", flat=True)
+    )
+
+
+def extendible_parents_superset(sel: Selection) -> QuerySet[Any]:
+    """Accepted, non-deleted messages of the language in active growing trees."""
+    return Message.objects.filter(
+        deleted=False,
+        review_result=True,
+        lang=sel.lang,
+        message_tree_id__in=_trees(TreeState.GROWING),
+    ).values_list("pk", flat=True)
+
+
+def ranking_parents_superset(sel: Selection) -> QuerySet[Any]:
+    """Accepted, non-deleted messages of the language in active ranking trees."""
+    return Message.objects.filter(
+        deleted=False,
+        review_result=True,
+        lang=sel.lang,
+        message_tree_id__in=_trees(TreeState.RANKING),
+    ).values_list("pk", flat=True)

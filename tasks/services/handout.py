@@ -22,10 +22,14 @@ from shared_protocol.serializers.tasks import serialize_task
 from tasks.candidates import (
     Selection,
     extendible_parents,
+    extendible_parents_superset,
     missing_prompts,
     prompts_needing_review,
+    prompts_needing_review_superset,
     ranking_parents,
+    ranking_parents_superset,
     replies_needing_review,
+    replies_needing_review_superset,
 )
 from tasks.models import Task
 from tasks.services.task_builders import (
@@ -59,71 +63,82 @@ NEVER_GENERATED = (T.SUMMARIZE_STORY, T.RATE_SUMMARY, T.RANK_INITIAL_PROMPTS)
 
 @dataclass(frozen=True)
 class _Kind:
-    """A way to fill a request: candidate targets, and how to build a task on one."""
+    """A way to fill a request: candidate targets, a cheap superset of them, a builder."""
 
     candidates: Callable[[], QuerySet[Message]] | None
     build: Callable[[Message | None], BuiltTask]
+    superset: Callable[[], QuerySet[Any]] | None = None
 
 
 def _kinds(sel: Selection, *, random_request: bool) -> dict[str, _Kind]:
     """Every task kind and explicit type this request could be filled with."""
-    role_of = MessageRole
+    A, P = MessageRole.ASSISTANT, MessageRole.PROMPTER
 
-    def reply_parents(role: str | None) -> Callable[[], QuerySet[Message]]:
-        return lambda: (
-            extendible_parents(sel) if role is None else extendible_parents(sel).filter(role=role)
-        )
-
-    def reviews(role: str | None) -> Callable[[], QuerySet[Message]]:
-        return lambda: (
-            replies_needing_review(sel)
-            if role is None
-            else replies_needing_review(sel).filter(role=role)
-        )
-
-    rank_prompter_groups = sel.config.rank_prompter_replies
+    def role(queryset: Callable[[Selection], QuerySet[Any]], of: str | None) -> Callable[[], Any]:
+        return lambda: queryset(sel) if of is None else queryset(sel).filter(role=of)
 
     def build_review(target: Message | None) -> BuiltTask:
         return build_reply_review(sel, _required(target), random_request=random_request)
 
+    def build_reply_(target: Message | None) -> BuiltTask:
+        return build_reply(sel, _required(target))
+
+    def build_ranking_(target: Message | None) -> BuiltTask:
+        return build_ranking(sel, _required(target))
+
+    def build_prompt_review_(target: Message | None) -> BuiltTask:
+        return build_prompt_review(sel, _required(target))
+
+    def reply(of: str | None) -> _Kind:
+        return _Kind(
+            role(extendible_parents, of), build_reply_, role(extendible_parents_superset, of)
+        )
+
+    def review(of: str | None) -> _Kind:
+        return _Kind(
+            role(replies_needing_review, of),
+            build_review,
+            role(replies_needing_review_superset, of),
+        )
+
+    prompt_review = _Kind(
+        lambda: prompts_needing_review(sel),
+        build_prompt_review_,
+        lambda: prompts_needing_review_superset(sel),
+    )
+    initial_prompt = _Kind(None, lambda t: build_initial_prompt())
+    if sel.config.rank_prompter_replies:
+        rank_prompter = _Kind(
+            lambda: ranking_parents(sel, count_only_rankable=False).filter(role=A),
+            build_ranking_,
+            role(ranking_parents_superset, A),
+        )
+    else:
+        rank_prompter = _Kind(lambda: Message.objects.none(), build_ranking_, None)
     return {
         # random kinds (TREE-30)
-        "ranking": _Kind(lambda: ranking_parents(sel), lambda t: build_ranking(sel, _required(t))),
-        "label_reply": _Kind(reviews(None), build_review),
-        "label_prompt": _Kind(
-            lambda: prompts_needing_review(sel), lambda t: build_prompt_review(sel, _required(t))
+        "ranking": _Kind(
+            lambda: ranking_parents(sel),
+            build_ranking_,
+            role(ranking_parents_superset, None if sel.config.rank_prompter_replies else P),
         ),
-        "reply": _Kind(reply_parents(None), lambda t: build_reply(sel, _required(t))),
-        "prompt": _Kind(None, lambda t: build_initial_prompt()),
+        "label_reply": review(None),
+        "label_prompt": prompt_review,
+        "reply": reply(None),
+        "prompt": initial_prompt,
         # explicit types (TREE-31)
-        T.INITIAL_PROMPT: _Kind(None, lambda t: build_initial_prompt()),
-        T.PROMPTER_REPLY: _Kind(
-            reply_parents(role_of.ASSISTANT), lambda t: build_reply(sel, _required(t))
-        ),
-        T.ASSISTANT_REPLY: _Kind(
-            reply_parents(role_of.PROMPTER), lambda t: build_reply(sel, _required(t))
-        ),
+        T.INITIAL_PROMPT: initial_prompt,
+        T.PROMPTER_REPLY: reply(A),
+        T.ASSISTANT_REPLY: reply(P),
         T.RANK_ASSISTANT_REPLIES: _Kind(
-            lambda: ranking_parents(sel).filter(role=role_of.PROMPTER),
-            lambda t: build_ranking(sel, _required(t)),
+            lambda: ranking_parents(sel).filter(role=P),
+            build_ranking_,
+            role(ranking_parents_superset, P),
         ),
-        T.RANK_PROMPTER_REPLIES: _Kind(
-            (
-                (
-                    lambda: ranking_parents(sel, count_only_rankable=False).filter(
-                        role=role_of.ASSISTANT
-                    )
-                )
-                if rank_prompter_groups
-                else (lambda: Message.objects.none())
-            ),
-            lambda t: build_ranking(sel, _required(t)),
-        ),
-        T.LABEL_INITIAL_PROMPT: _Kind(
-            lambda: prompts_needing_review(sel), lambda t: build_prompt_review(sel, _required(t))
-        ),
-        T.LABEL_ASSISTANT_REPLY: _Kind(reviews(role_of.ASSISTANT), build_review),
-        T.LABEL_PROMPTER_REPLY: _Kind(reviews(role_of.PROMPTER), build_review),
+        T.RANK_PROMPTER_REPLIES: rank_prompter,
+        T.LABEL_INITIAL_PROMPT: prompt_review,
+        T.LABEL_ASSISTANT_REPLY: review(A),
+        T.LABEL_PROMPTER_REPLY: review(P),
     }
 
 
@@ -217,63 +232,83 @@ def _weights(sel: Selection) -> dict[str, float]:
 
 
 def _fill_random(sel: Selection, kinds: dict[str, _Kind]) -> BuiltTask | None:
-    """TREE-30: draw a kind with probability weight / sum among kinds that have work."""
-    weights: dict[str, float] = {}
-    for name, weight in _weights(sel).items():
-        if weight <= 0:
-            continue
-        candidates = kinds[name].candidates
-        has_work = candidates().exists() if candidates else missing_prompts(sel) > 0
-        if has_work:
-            weights[name] = weight
+    """TREE-30: draw a kind with probability weight / sum among kinds that have work.
+
+    Kinds are drawn among all kinds with a positive weight and dropped when they turn
+    out to have nothing claimable; that yields exactly the spec's probabilities (a kind
+    without work is redrawn among the others: P(k) = w_k / sum of the weights of kinds
+    with work) without counting every kind's candidates first.
+    """
+    weights = {name: weight for name, weight in _weights(sel).items() if weight > 0}
     while weights:
         names = sorted(weights)
         drawn = rng().choices(names, weights=[weights[n] for n in names])[0]
-        built = _claim_and_build(sel, kinds[drawn])
+        if drawn == "prompt":
+            built = build_initial_prompt() if missing_prompts(sel) > 0 else None
+        else:
+            built = _claim_and_build(sel, kinds[drawn])
         if built is not None:
             return built
         del weights[drawn]  # nothing claimable: draw again among the others
     return None
 
 
+CHECK_BATCH = 24  # candidates tested against the full predicate per query
+
+
 def _claim_and_build(sel: Selection, kind: _Kind) -> BuiltTask | None:
-    """Draw candidates uniformly, claim one atomically (TREE-37) and build its task."""
+    """Draw candidates uniformly, claim one atomically (TREE-37) and build its task.
+
+    A random permutation of the kind's cheap superset is tested in batches against the
+    full per-user predicate; the first passing id in permutation order is a uniformly
+    random candidate. TREE-34's lonely-parent preference draws among lonely parents first.
+    """
     if kind.candidates is None:
         return kind.build(None)
     candidates = kind.candidates()
-    ids = list(candidates.values_list("pk", flat=True))
-    ids = _prefer_lonely(sel, candidates, ids)
-    rng().shuffle(ids)
-    for candidate_id in ids:
-        target = _claim(candidates, candidate_id)
-        if target is None:
-            continue
-        try:
-            return kind.build(target)
-        except BrokenConversation:
-            continue  # an ancestor is missing, deleted or not accepted: discard
-    return None
-
-
-def _prefer_lonely(sel: Selection, candidates: QuerySet[Message], ids: list[Any]) -> list[Any]:
-    """TREE-34: with probability p, reply to a lonely prompter parent when there is one."""
-    config = sel.config
-    if not ids or "active_children" not in candidates.query.annotations:
-        return ids
-    if config.p_lonely_child_extension <= 0 or config.lonely_children_count <= 1:
-        return ids
-    # `active_children` is annotated by extendible_parents(): c of TREE-25; the Django
-    # plugin of mypy cannot see annotations.
-    lonely = list(
-        candidates.filter(  # type: ignore[misc]
+    if kind.superset is None:
+        return None
+    if _wants_lonely(sel, candidates):
+        lonely = candidates.filter(  # type: ignore[misc]
             role=MessageRole.PROMPTER,
             active_children__gt=0,
-            active_children__lt=config.lonely_children_count,
-        ).values_list("pk", flat=True)
-    )
-    if lonely and rng().random() < config.p_lonely_child_extension:
-        return lonely
-    return ids
+            active_children__lt=sel.config.lonely_children_count,
+        )
+        lonely_ids = kind.superset().filter(role=MessageRole.PROMPTER, children_count__gt=0)
+        built = _first_claimable(kind, lonely, list(lonely_ids))
+        if built is not None:
+            return built
+    return _first_claimable(kind, candidates, list(kind.superset()))
+
+
+def _wants_lonely(sel: Selection, candidates: QuerySet[Message]) -> bool:
+    """TREE-34: reply kinds prefer a lonely prompter parent with probability p."""
+    config = sel.config
+    if "active_children" not in candidates.query.annotations:
+        return False
+    if config.p_lonely_child_extension <= 0 or config.lonely_children_count <= 1:
+        return False
+    return rng().random() < config.p_lonely_child_extension
+
+
+def _first_claimable(
+    kind: _Kind, candidates: QuerySet[Message], superset_ids: list[Any]
+) -> BuiltTask | None:
+    rng().shuffle(superset_ids)
+    for start in range(0, len(superset_ids), CHECK_BATCH):
+        batch = superset_ids[start : start + CHECK_BATCH]
+        passing = set(candidates.filter(pk__in=batch).values_list("pk", flat=True))
+        for candidate_id in batch:
+            if candidate_id not in passing:
+                continue
+            target = _claim(candidates, candidate_id)
+            if target is None:
+                continue
+            try:
+                return kind.build(target)
+            except BrokenConversation:
+                continue  # an ancestor is missing, deleted or not accepted: discard
+    return None
 
 
 def _claim(candidates: QuerySet[Message], candidate_id: Any) -> Message | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -325,3 +326,48 @@ def test_concurrent_requests_never_share_a_reply_parent() -> None:
     assert outcomes.count("assistant_reply") == 1
     assert outcomes.count(ErrorCode.TASK_REQUESTED_TYPE_NOT_AVAILABLE) == 15
     assert Task.objects.filter(payload_type="AssistantReplyPayload").count() == 1
+
+
+def test_candidates_are_drawn_uniformly(client_: ApiClient, volunteer: User) -> None:
+    """TREE-33: the review target is drawn uniformly among the candidates (seeded)."""
+    trees = [MessageTreeStateFactory.create(state=S.INITIAL_PROMPT_REVIEW) for _ in range(3)]
+    drawn: Counter[str] = Counter()
+    for _ in range(150):
+        drawn[_request(client_, volunteer, "label_initial_prompt")["message_id"]] += 1
+        Task.objects.all().delete()  # no lease, no pending cap between draws
+
+    assert set(drawn) == {str(t.message_tree_id) for t in trees}
+    assert all(30 <= count <= 70 for count in drawn.values()), drawn  # 50 expected
+
+
+def test_random_kind_follows_the_weights_among_kinds_with_work(
+    client_: ApiClient, volunteer: User
+) -> None:
+    """TREE-30: ranking 10 vs prompt review 5 (replies and prompts have no work): 2 : 1."""
+    tree_manager_settings_update(overrides={"task_weight_prompt": 0})
+    MessageTreeStateFactory.create(state=S.INITIAL_PROMPT_REVIEW)
+    ranking = MessageTreeStateFactory.create(state=S.RANKING)
+    for _ in range(2):
+        MessageFactory.reply(ranking.message_tree, accepted=True)
+    kinds: Counter[str] = Counter()
+    for _ in range(150):
+        kinds[_request(client_, volunteer, "random")["type"]] += 1
+        Task.objects.all().delete()
+
+    assert set(kinds) == {"rank_assistant_replies", "label_initial_prompt"}
+    share = kinds["rank_assistant_replies"] / 150
+    assert 0.55 < share < 0.78, kinds  # expected 2/3
+
+
+def test_lonely_prompter_parents_are_preferred(client_: ApiClient) -> None:
+    """TREE-34: with p = 1, a prompter parent with 0 < c < 2 active children is chosen."""
+    tree_manager_settings_update(overrides={"p_lonely_child_extension": 1.0})
+    lonely = MessageTreeStateFactory.create(state=S.GROWING)
+    MessageFactory.reply(lonely.message_tree)  # one child under review: lonely
+    for _ in range(3):
+        MessageTreeStateFactory.create(state=S.GROWING)  # no children: not lonely
+    for _ in range(10):
+        volunteer = UserFactory.create(api_client=client_)
+        task = _request(client_, volunteer, "assistant_reply")
+        assert task["conversation"]["messages"][-1]["id"] == str(lonely.message_tree_id)
+        Task.objects.all().delete()

@@ -507,7 +507,16 @@ def test_a_random_request_does_not_query_more_with_more_trees(
 ) -> None:
     """Candidate sets are counted and drawn in SQL, not per tree (2 trees vs 20 trees)."""
     # given: two growing trees with accepted roots, replies the only kind with weight
-    tree_manager_settings_update(overrides={"task_weight_prompt": 0})
+    # (kinds without work are tried and dropped in random order, which would make the
+    # count depend on the draw rather than on the data)
+    tree_manager_settings_update(
+        overrides={
+            "task_weight_prompt": 0,
+            "task_weight_ranking": 0,
+            "task_weight_label_reply": 0,
+            "task_weight_label_prompt": 0,
+        }
+    )
     for _ in range(2):
         growing_tree()
     users = [UserFactory.create(api_client=website_client[0]) for _ in range(3)]
