@@ -299,9 +299,13 @@ def missing_prompts(sel: Selection) -> int:
 
 def prompts_needing_review_superset(sel: Selection) -> QuerySet[Any]:
     """Roots of active trees in review, of the language (a tree's language is its root's)."""
-    return MessageTreeState.objects.filter(
-        active=True, state=TreeState.INITIAL_PROMPT_REVIEW, lang=sel.lang
-    ).values_list("message_tree_id", flat=True)
+    return (
+        MessageTreeState.objects.filter(
+            active=True, state=TreeState.INITIAL_PROMPT_REVIEW, lang=sel.lang
+        )
+        .order_by()
+        .values_list("message_tree_id", flat=True)
+    )
 
 
 def replies_needing_review_superset(sel: Selection) -> QuerySet[Any]:
@@ -314,25 +318,34 @@ def replies_needing_review_superset(sel: Selection) -> QuerySet[Any]:
             message_tree_id__in=_trees(TreeState.GROWING),
         )
         .filter(Q(review_result__isnull=True) | Q(review_result=False))
+        .order_by()  # the caller shuffles: no sort
         .values_list("pk", flat=True)
     )
 
 
 def extendible_parents_superset(sel: Selection) -> QuerySet[Any]:
     """Accepted, non-deleted messages of the language in active growing trees."""
-    return Message.objects.filter(
-        deleted=False,
-        review_result=True,
-        lang=sel.lang,
-        message_tree_id__in=_trees(TreeState.GROWING),
-    ).values_list("pk", flat=True)
+    return (
+        Message.objects.filter(
+            deleted=False,
+            review_result=True,
+            lang=sel.lang,
+            message_tree_id__in=_trees(TreeState.GROWING),
+        )
+        .order_by()
+        .values_list("pk", flat=True)
+    )
 
 
 def ranking_parents_superset(sel: Selection) -> QuerySet[Any]:
     """Accepted, non-deleted messages of the language in active ranking trees."""
-    return Message.objects.filter(
-        deleted=False,
-        review_result=True,
-        lang=sel.lang,
-        message_tree_id__in=_trees(TreeState.RANKING),
-    ).values_list("pk", flat=True)
+    return (
+        Message.objects.filter(
+            deleted=False,
+            review_result=True,
+            lang=sel.lang,
+            message_tree_id__in=_trees(TreeState.RANKING),
+        )
+        .order_by()
+        .values_list("pk", flat=True)
+    )

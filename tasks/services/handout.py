@@ -269,15 +269,22 @@ def _claim_and_build(sel: Selection, kind: _Kind) -> BuiltTask | None:
     if kind.superset is None:
         return None
     if _wants_lonely(sel, candidates):
+        # One superset query serves both draws: lonely parents are prompter messages
+        # with at least one non-deleted child (c > 0 needs one), checked in full below.
+        rows = list(kind.superset().values_list("pk", "role", "children_count"))
+        superset_ids = [row[0] for row in rows]
         lonely = candidates.filter(  # type: ignore[misc]
             role=MessageRole.PROMPTER,
             active_children__gt=0,
             active_children__lt=sel.config.lonely_children_count,
         )
-        lonely_ids = kind.superset().filter(role=MessageRole.PROMPTER, children_count__gt=0)
-        built = _first_claimable(kind, lonely, list(lonely_ids))
+        lonely_ids = [
+            pk for pk, role, children in rows if role == MessageRole.PROMPTER and children
+        ]
+        built = _first_claimable(kind, lonely, lonely_ids)
         if built is not None:
             return built
+        return _first_claimable(kind, candidates, superset_ids)
     return _first_claimable(kind, candidates, list(kind.superset()))
 
 
