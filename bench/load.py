@@ -445,6 +445,10 @@ def main() -> None:
     parser.add_argument("--log-dir", default="/tmp/canopy-bench")  # noqa: S108 - loopback logs
     parser.add_argument("--json", help="write every run's figures to this file")
     args = parser.parse_args()
+    # Stop cleanly (the finally below stops gunicorn) on SIGTERM, and on SIGINT even when
+    # started in the background, where the shell leaves SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     if args.duration > 600 or args.warmup > 120 or max(args.volunteers) > 256:
         parser.error("runs are bounded: duration <= 600 s, warm-up <= 120 s, <= 256 volunteers")
 

@@ -254,6 +254,7 @@ def _fill_random(sel: Selection, kinds: dict[str, _Kind]) -> BuiltTask | None:
 
 
 CHECK_BATCH = 24  # candidates tested against the full predicate per query
+BATCHES_BEFORE_FULL_CHECK = 4
 
 
 def _claim_and_build(sel: Selection, kind: _Kind) -> BuiltTask | None:
@@ -301,20 +302,41 @@ def _wants_lonely(sel: Selection, candidates: QuerySet[Message]) -> bool:
 def _first_claimable(
     kind: _Kind, candidates: QuerySet[Message], superset_ids: list[Any]
 ) -> BuiltTask | None:
+    """Claim the first candidate of a random permutation of `superset_ids` that qualifies.
+
+    Batches of CHECK_BATCH ids are tested against the full predicate; after
+    BATCHES_BEFORE_FULL_CHECK batches without a qualifying id, the rest is tested in one
+    query, so a superset that is mostly excluded for this user never costs one query
+    per batch.
+    """
     rng().shuffle(superset_ids)
-    for start in range(0, len(superset_ids), CHECK_BATCH):
+    start = 0
+    for _ in range(BATCHES_BEFORE_FULL_CHECK):
+        if start >= len(superset_ids):
+            return None
         batch = superset_ids[start : start + CHECK_BATCH]
-        passing = set(candidates.filter(pk__in=batch).values_list("pk", flat=True))
-        for candidate_id in batch:
-            if candidate_id not in passing:
-                continue
-            target = _claim(candidates, candidate_id)
-            if target is None:
-                continue
-            try:
-                return kind.build(target)
-            except BrokenConversation:
-                continue  # an ancestor is missing, deleted or not accepted: discard
+        start += CHECK_BATCH
+        built = _claim_in_order(kind, candidates, batch)
+        if built is not None:
+            return built
+    rest = superset_ids[start:]
+    return _claim_in_order(kind, candidates, rest) if rest else None
+
+
+def _claim_in_order(
+    kind: _Kind, candidates: QuerySet[Message], ordered_ids: list[Any]
+) -> BuiltTask | None:
+    passing = set(candidates.filter(pk__in=ordered_ids).values_list("pk", flat=True))
+    for candidate_id in ordered_ids:
+        if candidate_id not in passing:
+            continue
+        target = _claim(candidates, candidate_id)
+        if target is None:
+            continue
+        try:
+            return kind.build(target)
+        except BrokenConversation:
+            continue  # an ancestor is missing, deleted or not accepted: discard
     return None
 
 

@@ -371,3 +371,26 @@ def test_lonely_prompter_parents_are_preferred(client_: ApiClient) -> None:
         task = _request(client_, volunteer, "assistant_reply")
         assert task["conversation"]["messages"][-1]["id"] == str(lonely.message_tree_id)
         Task.objects.all().delete()
+
+
+def test_a_mostly_excluded_superset_costs_a_bounded_number_of_queries(
+    client_: ApiClient,
+    volunteer: User,
+    django_assert_max_num_queries: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The user wrote 39 of 40 prompts in review: after a few small batches the rest of the
+    superset is checked in one query instead of one query per batch."""
+    monkeypatch.setattr("tasks.services.handout.CHECK_BATCH", 2)
+    for _ in range(39):
+        MessageTreeStateFactory.create(
+            state=S.INITIAL_PROMPT_REVIEW, message_tree=MessageFactory.create(user=volunteer)
+        )
+    other = MessageTreeStateFactory.create(state=S.INITIAL_PROMPT_REVIEW)
+    randomness.seed(1)  # this draw puts the one candidate late in the permutation
+
+    # fixed queries + at most 4 batches + 1 for the rest; one query per batch would be 21
+    with django_assert_max_num_queries(15):
+        task = _request(client_, volunteer, "label_initial_prompt")
+
+    assert task["message_id"] == str(other.message_tree_id)
