@@ -44,6 +44,7 @@ from typing import Any
 import psycopg
 
 from bench.shape import LANGUAGES, TREE_STATES, VOLUNTEERS, bench_web_key, database_name
+from trees.parameters import TreeManagerConfig
 
 NULL = r"\N"
 HOUR = 3600.0
@@ -69,42 +70,17 @@ TREE_START_WINDOWS: dict[str, tuple[float, float]] = {
 USERS_SINCE = _epoch(2022, 12, 1)
 
 # Tree-manager defaults (trees.md §13) the seeded trees are shaped by.
-GOAL_TREE_SIZE = 12
-MAX_DEPTH = 3
-MAX_CHILDREN = 3
-NUM_PROMPTER_REPLIES = 1
-NUM_REVIEWS = 3
-NUM_RANKINGS = 3
+_DEFAULTS = TreeManagerConfig()
+GOAL_TREE_SIZE = _DEFAULTS.goal_tree_size
+MAX_DEPTH = _DEFAULTS.max_tree_depth
+MAX_CHILDREN = _DEFAULTS.max_children_count
+NUM_PROMPTER_REPLIES = _DEFAULTS.num_prompter_replies
+NUM_REVIEWS = _DEFAULTS.num_reviews_reply
+NUM_RANKINGS = _DEFAULTS.num_required_rankings
 
 ACTIVE = {"initial_prompt_review", "growing", "ranking", "ready_for_scoring"}
-LABELS_PROMPT = [
-    "spam",
-    "lang_mismatch",
-    "quality",
-    "creativity",
-    "humor",
-    "toxicity",
-    "violence",
-    "not_appropriate",
-    "pii",
-    "hate_speech",
-    "sexual_content",
-]
-LABELS_ASSISTANT = [
-    "spam",
-    "lang_mismatch",
-    "fails_task",
-    "quality",
-    "helpfulness",
-    "creativity",
-    "humor",
-    "toxicity",
-    "violence",
-    "not_appropriate",
-    "pii",
-    "hate_speech",
-    "sexual_content",
-]
+LABELS_PROMPT = list(_DEFAULTS.labels_initial_prompt)
+LABELS_ASSISTANT = list(_DEFAULTS.labels_assistant_reply)
 LIKERT = {"quality", "helpfulness", "creativity", "humor", "toxicity", "violence"}
 # Reviews with these spam votes give acceptance 1.0 / 0.667 (accepted) or <= 0.333.
 ACCEPTED_SPAM = ((0, 0, 0),) * 4 + ((0, 0, 1), (0, 1, 0), (1, 0, 0))
