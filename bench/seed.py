@@ -100,6 +100,7 @@ COLUMNS: dict[str, str] = {
     "frontend_message_id, created_date, payload_type, payload, lang, depth, children_count, "
     "deleted, deletion_batch_id, search_vector, review_count, review_result, ranking_count, "
     "rank, synthetic, edited, model_name, emojis",
+    "tree_message": "message_id, message_tree_id, lang, role, tree_state",
     "message_tree_state": "message_tree_id, goal_tree_size, max_depth, max_children_count, "
     "state, active, origin, won_prompt_lottery_date, lang, state_changed_date",
     "task": "id, created_date, expiry_date, user_id, payload_type, payload, api_client_id, "
@@ -628,7 +629,7 @@ class Seeder:
             self.emit_message_history(m, state)
         self.emojis(messages, red_flagged=red_flagged, active=state in ACTIVE)
         for m in messages:
-            self.emit_message(m)
+            self.emit_message(m, state)
 
         # The tree-state row and its transitions.
         t = root.decided
@@ -1085,7 +1086,7 @@ class Seeder:
                         fields=f'"emoji": "{code}", "op": "add"',
                     )
 
-    def emit_message(self, m: Msg) -> None:
+    def emit_message(self, m: Msg, state: str) -> None:
         counts = {code: len(users) for code, users in m.emojis.items() if users}
         emojis = (
             "{" + ", ".join(f'"{code}": {n}' for code, n in sorted(counts.items())) + "}"
@@ -1123,6 +1124,7 @@ class Seeder:
             NULL,
             emojis,
         )
+        self.emit("tree_message", m.id, m.tree, m.lang, m.role, state)
 
     # --- user_stats ----------------------------------------------------------------------------
 

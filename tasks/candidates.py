@@ -1,5 +1,9 @@
 """Candidate sets of next-task selection, for one user and language (trees.md §3).
 
+Each candidate query starts from the candidate index (tree_message: one index range for
+the messages of a language in growing or ranking trees) and still tests the tree's real
+state, so a stale index entry can never make a message a candidate.
+
 Each function returns a queryset of candidate target messages (reads only): TREE-22
 prompts needing review, TREE-23 replies needing review, TREE-25 extendible parents,
 TREE-27 incomplete ranking groups (as their parent messages). The same querysets give
@@ -9,6 +13,8 @@ locked, the re-check of the atomic claim (TREE-37).
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -23,6 +29,7 @@ from trees.models import Message, MessageEmoji, MessageTreeState, TreeState
 from users.models import User
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import datetime
     from uuid import UUID
 
@@ -102,15 +109,15 @@ def _trees(state: TreeState) -> QuerySet[MessageTreeState, Any]:
 def _needing_review(sel: Selection, *, roots: bool) -> QuerySet[Message]:
     """TREE-22 (roots) and TREE-23 (replies): messages a user may review now."""
     required = sel.config.num_reviews_initial_prompt if roots else sel.config.num_reviews_reply
+    state = TreeState.INITIAL_PROMPT_REVIEW if roots else TreeState.GROWING
     messages = (
         Message.objects.filter(
+            _indexed(state, sel.lang),
             parent__isnull=roots,
             deleted=False,
             lang=sel.lang,
             review_count__lt=required,
-            message_tree_id__in=_trees(
-                TreeState.INITIAL_PROMPT_REVIEW if roots else TreeState.GROWING
-            ),
+            message_tree_id__in=_trees(state),
         )
         .exclude(review_result=True)
         .exclude(_skipped_by_user(sel, EmojiCode.SKIP_LABELING))
@@ -175,6 +182,7 @@ def extendible_parents(sel: Selection) -> QuerySet[Message]:
     )
     parents = (
         Message.objects.filter(
+            _indexed(TreeState.GROWING, sel.lang),
             deleted=False,
             review_result=True,
             lang=sel.lang,
@@ -226,6 +234,7 @@ def ranking_parents(sel: Selection, *, count_only_rankable: bool = True) -> Quer
     group = accepted_children.order_by().values("parent_id")
     parents = (
         Message.objects.filter(
+            _indexed(TreeState.RANKING, sel.lang),
             deleted=False,
             review_result=True,
             lang=sel.lang,
@@ -290,62 +299,105 @@ def missing_prompts(sel: Selection) -> int:
 
 
 # --- Cheap supersets ---------------------------------------------------------------------
-# Each returns the ids of a superset of the matching candidate set, using only indexed,
-# user-independent conditions. Hand-out shuffles a superset and tests it in small batches
-# against the full (per-user) predicate: the first id of a uniformly random permutation
-# that passes is a uniformly random candidate, without evaluating the expensive per-row
-# subqueries (leases, growth size, active children) for every candidate.
+# Each gives (id, role, children_count) rows of a superset of the matching candidate set,
+# using only the candidate index (tree_message: the tree's state and the message's language
+# in one index range) and user-independent message columns. Hand-out draws from a random
+# permutation of a superset and tests small batches against the full (per-user) predicate:
+# the first id in permutation order that passes is a uniformly random candidate, without
+# evaluating the per-row subqueries (leases, growth size, active children) for every row.
+#
+# Supersets are user-independent, so each process keeps them for
+# TASK_CANDIDATE_CACHE_SECONDS (superset_rows). A stale superset can only lack work that
+# appeared since it was read (which then waits at most that long); work that disappeared is
+# rejected by the full predicate and the claim's re-check (TREE-37).
+
+SupersetRow = tuple[Any, str, int]
+
+
+def _indexed(state: TreeState, lang: str) -> Q:
+    """Messages of `lang` whose candidate-index entry says their tree is in `state`."""
+    return Q(index_entry__tree_state=state, index_entry__lang=lang)
+
+
+def _rows(messages: QuerySet[Message]) -> QuerySet[Any]:
+    return messages.order_by().values_list("pk", "role", "children_count")
 
 
 def prompts_needing_review_superset(sel: Selection) -> QuerySet[Any]:
-    """Roots of active trees in review, of the language (a tree's language is its root's)."""
-    return (
-        MessageTreeState.objects.filter(
-            active=True, state=TreeState.INITIAL_PROMPT_REVIEW, lang=sel.lang
-        )
-        .order_by()
-        .values_list("message_tree_id", flat=True)
+    """Roots of the language in trees under review, not yet accepted."""
+    return _rows(
+        Message.objects.filter(
+            _indexed(TreeState.INITIAL_PROMPT_REVIEW, sel.lang),
+            parent__isnull=True,
+            deleted=False,
+            review_count__lt=sel.config.num_reviews_initial_prompt,
+        ).exclude(review_result=True)
     )
 
 
 def replies_needing_review_superset(sel: Selection) -> QuerySet[Any]:
-    """Not-yet-accepted, non-deleted replies of the language in active growing trees."""
-    return (
+    """Not-yet-accepted, non-deleted replies of the language in growing trees."""
+    return _rows(
         Message.objects.filter(
+            _indexed(TreeState.GROWING, sel.lang),
             parent__isnull=False,
             deleted=False,
-            lang=sel.lang,
-            message_tree_id__in=_trees(TreeState.GROWING),
-        )
-        .filter(Q(review_result__isnull=True) | Q(review_result=False))
-        .order_by()  # the caller shuffles: no sort
-        .values_list("pk", flat=True)
+            review_count__lt=sel.config.num_reviews_reply,
+        ).exclude(review_result=True)
     )
 
 
 def extendible_parents_superset(sel: Selection) -> QuerySet[Any]:
-    """Accepted, non-deleted messages of the language in active growing trees."""
-    return (
+    """Accepted, non-deleted messages of the language in growing trees."""
+    return _rows(
         Message.objects.filter(
-            deleted=False,
-            review_result=True,
-            lang=sel.lang,
-            message_tree_id__in=_trees(TreeState.GROWING),
+            _indexed(TreeState.GROWING, sel.lang), deleted=False, review_result=True
         )
-        .order_by()
-        .values_list("pk", flat=True)
     )
 
 
 def ranking_parents_superset(sel: Selection) -> QuerySet[Any]:
-    """Accepted, non-deleted messages of the language in active ranking trees."""
-    return (
+    """Accepted, non-deleted messages of the language with children, in ranking trees."""
+    return _rows(
         Message.objects.filter(
+            _indexed(TreeState.RANKING, sel.lang),
             deleted=False,
             review_result=True,
-            lang=sel.lang,
-            message_tree_id__in=_trees(TreeState.RANKING),
+            children_count__gte=2,
         )
-        .order_by()
-        .values_list("pk", flat=True)
     )
+
+
+_superset_cache: dict[tuple[Any, ...], tuple[float, list[SupersetRow]]] = {}
+_superset_lock = threading.Lock()
+
+
+def superset_rows(
+    name: str, sel: Selection, fetch: Callable[[Selection], QuerySet[Any]]
+) -> list[SupersetRow]:
+    """The rows of one superset, read at most once per TASK_CANDIDATE_CACHE_SECONDS.
+
+    Keyed by the superset, the language and the configuration values it depends on; the
+    returned list is shared and must not be changed by the caller.
+    """
+    ttl = settings.TASK_CANDIDATE_CACHE_SECONDS
+    if ttl <= 0:
+        return list(fetch(sel))
+    config = sel.config
+    key = (name, sel.lang, config.num_reviews_initial_prompt, config.num_reviews_reply)
+    clock = time.monotonic()
+    cached = _superset_cache.get(key)
+    if cached is not None and cached[0] > clock:
+        return cached[1]
+    with _superset_lock:  # one reader per process refreshes; the others wait for it
+        cached = _superset_cache.get(key)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        rows = list(fetch(sel))
+        _superset_cache[key] = (time.monotonic() + ttl, rows)
+    return rows
+
+
+def superset_cache_clear() -> None:
+    """Forget every cached superset (tests; a process that must see new work at once)."""
+    _superset_cache.clear()

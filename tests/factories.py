@@ -47,6 +47,7 @@ from trees.models import (
     TreeState,
     message_payload,
 )
+from trees.services.tree_index import tree_index_add, tree_index_set_state
 from users.keys import KEY_PREFIX_LENGTH, api_key_generate, api_key_hash
 from users.models import Account, ApiClient, User, UserIdentity
 
@@ -242,6 +243,18 @@ class MessageFactory(DjangoModelFactory[Message]):
     payload = factory.LazyAttribute(lambda o: message_payload(o.text))
 
     @factory.post_generation
+    def index_entry(obj: Message, create: bool, extracted: Any, **kwargs: Any) -> None:
+        """The candidate-index entry every stored message has, with its tree's state."""
+        if not create:
+            return
+        state = (
+            MessageTreeState.objects.filter(message_tree_id=obj.message_tree_id)
+            .values_list("state", flat=True)
+            .first()
+        )
+        tree_index_add(obj, tree_state=state)
+
+    @factory.post_generation
     def count_as_child(obj: Message, create: bool, extracted: Any, **kwargs: Any) -> None:
         if not create or obj.parent is None or obj.deleted:
             return
@@ -262,6 +275,7 @@ class MessageTreeStateFactory(DjangoModelFactory[MessageTreeState]):
 
     class Meta:
         model = MessageTreeState
+        skip_postgeneration_save = True
 
     class Params:
         initial_prompt_review = factory.Trait(state=TreeState.INITIAL_PROMPT_REVIEW)
@@ -286,6 +300,12 @@ class MessageTreeStateFactory(DjangoModelFactory[MessageTreeState]):
     state = TreeState.GROWING
     active = factory.LazyAttribute(lambda o: TreeState(o.state) in ACTIVE_STATES)
     lang = factory.SelfAttribute("message_tree.lang")
+
+    @factory.post_generation
+    def index_entries(obj: MessageTreeState, create: bool, extracted: Any, **kwargs: Any) -> None:
+        """Mirror the state onto the tree's candidate-index entries, as a transition does."""
+        if create:
+            tree_index_set_state(tree_id=obj.message_tree_id, state=obj.state)
 
 
 class MessageRevisionFactory(DjangoModelFactory[MessageRevision]):

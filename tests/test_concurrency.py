@@ -60,7 +60,7 @@ def test_sixteen_volunteers_never_over_assign_or_double_submit(settings: Any) ->
     deadline = time.monotonic() + SECONDS
 
     def volunteer_loop(index: int) -> None:
-        volunteer = CountingVolunteer(Client(), key, f"v{index}", random.Random(index))  # noqa: S311
+        volunteer = CountingVolunteer(Client(), key, f"v{index}", random.Random(index))
         volunteer.statuses = statuses
         try:
             barrier.wait()

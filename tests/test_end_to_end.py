@@ -129,7 +129,7 @@ def test_volunteers_grow_trees_until_they_are_ready_for_export(
     randomness.seed(2024)
     tree_manager_settings_update(overrides=SMALL_TREES)
     _, key = ApiClientFactory.create_with_key(trusted=True)
-    draws = random.Random(7)  # noqa: S311 - simulated behaviour, not security
+    draws = random.Random(7)
     volunteers = [Volunteer(client, key, f"volunteer-{i}", draws) for i in range(6)]
     kinds_seen: set[str] = set()
 

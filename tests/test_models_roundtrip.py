@@ -74,13 +74,18 @@ def test_row_reads_back_equal_from_the_database(
 
 
 def test_every_model_has_a_factory() -> None:
-    """The list above covers the whole data model (DATA-1 … DATA-17), so none is left out."""
+    """The list above covers the whole data model (DATA-1 … DATA-17), so none is left out.
+
+    The candidate index (tree_message) is derived data: MessageFactory writes its entries.
+    """
     from django.apps import apps
+
+    from trees.models import TreeMessage
 
     project_apps = {"users", "trees", "tasks", "journal", "stats"}
     models_with_factories = {factory_class._meta.model for factory_class, _ in ALL_FACTORIES}
     project_models = {m for m in apps.get_models() if m._meta.app_label in project_apps}
-    assert project_models == models_with_factories
+    assert project_models - {TreeMessage} == models_with_factories
 
 
 def test_timestamp_given_with_another_offset_reads_back_as_the_same_instant_in_utc() -> None:

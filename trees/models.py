@@ -199,6 +199,46 @@ class MessageTreeState(models.Model):
         return f"tree {self.message_tree_id} ({self.state})"
 
 
+class TreeMessage(models.Model):
+    """A message's entry in the candidate index: its language, role and its tree's state.
+
+    Next-task selection looks for the messages of one language in growing (or ranking)
+    trees. Joining every active tree to its messages costs a probe per active tree of any
+    language; this table answers the question with one index range instead, whatever the
+    number of trees. It is derived data, written only by trees/services/tree_index.py:
+    an entry is added with its message, and `tree_state` is rewritten for the whole tree
+    by the transition function (in the transition's transaction). Candidate queries still
+    test the tree's real state, so an entry can only make a message *considered*, never
+    offered wrongly; check_invariants reports and repairs drift.
+    """
+
+    message = models.OneToOneField(
+        Message,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="index_entry",
+        db_column="message_id",
+    )
+    message_tree_id = models.UUIDField(db_index=True)
+    lang = models.CharField(max_length=32)
+    role = models.CharField(max_length=128, choices=MessageRole.choices)
+    # Null while the tree has no state row (a root between insert and T1, TREE-5).
+    tree_state = models.CharField(max_length=128, choices=TreeState.choices, null=True)
+
+    class Meta:
+        db_table = "tree_message"
+        ordering = ("message_id",)
+        indexes = [
+            # Covering: a kind's messages of one language are an index-only range.
+            models.Index(
+                fields=["tree_state", "lang", "role", "message"], name="tree_message_state_lang_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"index entry of message {self.message_id} ({self.tree_state})"
+
+
 class MessageRevision(models.Model):
     """An earlier text of an edited message (DATA-11). Time-ordered ids (GEN-3)."""
 

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from trees.models import ACTIVE_STATES, FINAL_STATES, MessageTreeState, TreeState
+from trees.services.tree_index import tree_index_set_state
 from trees.signals import tree_state_changed
 
 if TYPE_CHECKING:
@@ -115,6 +116,7 @@ def tree_transition(
         ).update(**updates)
         if won != 1:
             return False
+        tree_index_set_state(tree_id=tree_id, state=target)
         tree_state_changed.send(
             sender=MessageTreeState,
             tree_id=tree_id,

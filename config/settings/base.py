@@ -188,6 +188,10 @@ PROJECT_NAME = env.str("PROJECT_NAME", default="open-assistant backend")
 ADMIN_BASE_URL: str | None = env.str("ADMIN_BASE_URL", default=None)
 MESSAGE_SIZE_LIMIT = env.int("MESSAGE_SIZE_LIMIT", default=2000)
 TASK_VALIDITY_MINUTES = env.int("TASK_VALIDITY_MINUTES", default=2880)
+# Next-task selection keeps each kind's user-independent candidate superset per process for
+# this many seconds (0 = read it on every request). New work waits at most this long to be
+# offered; work that is gone is never offered (the full predicate is always checked).
+TASK_CANDIDATE_CACHE_SECONDS = env.float("TASK_CANDIDATE_CACHE_SECONDS", default=5.0)
 TASK_RETENTION_DAYS: int | None = env.int("TASK_RETENTION_DAYS", default=None)
 DUPLICATE_MESSAGE_FILTER_WINDOW_MINUTES = env.int(
     "DUPLICATE_MESSAGE_FILTER_WINDOW_MINUTES", default=120

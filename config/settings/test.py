@@ -9,3 +9,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 TREE_MANAGER_CONFIG_TTL_SECONDS = 0.0
+# Every test sees the candidates its own writes made (tests of the cache turn it back on).
+TASK_CANDIDATE_CACHE_SECONDS = 0.0

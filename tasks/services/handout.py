@@ -7,10 +7,11 @@ written (TREE-40): the lottery, auto-moderation and transitions run elsewhere.
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -21,6 +22,7 @@ from shared_protocol.errors import DomainError, ErrorCode
 from shared_protocol.serializers.tasks import serialize_task
 from tasks.candidates import (
     Selection,
+    SupersetRow,
     extendible_parents,
     extendible_parents_superset,
     missing_prompts,
@@ -30,6 +32,7 @@ from tasks.candidates import (
     ranking_parents_superset,
     replies_needing_review,
     replies_needing_review_superset,
+    superset_rows,
 )
 from tasks.models import Task
 from tasks.services.task_builders import (
@@ -46,7 +49,8 @@ from trees.randomness import now, rng
 from users.models import User
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    import random
+    from collections.abc import Callable, Iterator, Sequence
 
     from django.db.models import QuerySet
 
@@ -54,6 +58,7 @@ if TYPE_CHECKING:
     from users.models import ApiClient
 
 T = TaskRequestType
+T_ = TypeVar("T_")
 DEFAULT_LANG = "en"  # GEN-5, TREE-39
 
 # TREE-30: the kinds of a random request, with the weight parameter of each.
@@ -67,7 +72,7 @@ class _Kind:
 
     candidates: Callable[[], QuerySet[Message]] | None
     build: Callable[[Message | None], BuiltTask]
-    superset: Callable[[], QuerySet[Any]] | None = None
+    superset: Callable[[], list[SupersetRow]] | None = None
 
 
 def _kinds(sel: Selection, *, random_request: bool) -> dict[str, _Kind]:
@@ -76,6 +81,15 @@ def _kinds(sel: Selection, *, random_request: bool) -> dict[str, _Kind]:
 
     def role(queryset: Callable[[Selection], QuerySet[Any]], of: str | None) -> Callable[[], Any]:
         return lambda: queryset(sel) if of is None else queryset(sel).filter(role=of)
+
+    def rows(
+        superset: Callable[[Selection], QuerySet[Any]], of: str | None
+    ) -> Callable[[], list[SupersetRow]]:
+        def read() -> list[SupersetRow]:
+            found = superset_rows(superset.__name__, sel, superset)
+            return found if of is None else [row for row in found if row[1] == of]
+
+        return read
 
     def build_review(target: Message | None) -> BuiltTask:
         return build_reply_review(sel, _required(target), random_request=random_request)
@@ -91,27 +105,27 @@ def _kinds(sel: Selection, *, random_request: bool) -> dict[str, _Kind]:
 
     def reply(of: str | None) -> _Kind:
         return _Kind(
-            role(extendible_parents, of), build_reply_, role(extendible_parents_superset, of)
+            role(extendible_parents, of), build_reply_, rows(extendible_parents_superset, of)
         )
 
     def review(of: str | None) -> _Kind:
         return _Kind(
             role(replies_needing_review, of),
             build_review,
-            role(replies_needing_review_superset, of),
+            rows(replies_needing_review_superset, of),
         )
 
     prompt_review = _Kind(
         lambda: prompts_needing_review(sel),
         build_prompt_review_,
-        lambda: prompts_needing_review_superset(sel),
+        rows(prompts_needing_review_superset, None),
     )
     initial_prompt = _Kind(None, lambda t: build_initial_prompt())
     if sel.config.rank_prompter_replies:
         rank_prompter = _Kind(
             lambda: ranking_parents(sel, count_only_rankable=False).filter(role=A),
             build_ranking_,
-            role(ranking_parents_superset, A),
+            rows(ranking_parents_superset, A),
         )
     else:
         rank_prompter = _Kind(lambda: Message.objects.none(), build_ranking_, None)
@@ -120,7 +134,7 @@ def _kinds(sel: Selection, *, random_request: bool) -> dict[str, _Kind]:
         "ranking": _Kind(
             lambda: ranking_parents(sel),
             build_ranking_,
-            role(ranking_parents_superset, None if sel.config.rank_prompter_replies else P),
+            rows(ranking_parents_superset, None if sel.config.rank_prompter_replies else P),
         ),
         "label_reply": review(None),
         "label_prompt": prompt_review,
@@ -133,7 +147,7 @@ def _kinds(sel: Selection, *, random_request: bool) -> dict[str, _Kind]:
         T.RANK_ASSISTANT_REPLIES: _Kind(
             lambda: ranking_parents(sel).filter(role=P),
             build_ranking_,
-            role(ranking_parents_superset, P),
+            rows(ranking_parents_superset, P),
         ),
         T.RANK_PROMPTER_REPLIES: rank_prompter,
         T.LABEL_INITIAL_PROMPT: prompt_review,
@@ -253,8 +267,12 @@ def _fill_random(sel: Selection, kinds: dict[str, _Kind]) -> BuiltTask | None:
     return None
 
 
-CHECK_BATCH = 24  # candidates tested against the full predicate per query
-BATCHES_BEFORE_FULL_CHECK = 4
+# Candidates tested against the full predicate per query: four batches of CHECK_BATCH, then
+# batches doubling up to MAX_BATCH, so a superset that is mostly excluded for this user
+# costs a few queries, never one per candidate.
+CHECK_BATCH = 24
+BATCHES_BEFORE_GROWING = 4
+MAX_BATCH = 4096
 
 
 def _claim_and_build(sel: Selection, kind: _Kind) -> BuiltTask | None:
@@ -269,11 +287,10 @@ def _claim_and_build(sel: Selection, kind: _Kind) -> BuiltTask | None:
     candidates = kind.candidates()
     if kind.superset is None:
         return None
+    rows = kind.superset()
     if _wants_lonely(sel, candidates):
-        # One superset query serves both draws: lonely parents are prompter messages
-        # with at least one non-deleted child (c > 0 needs one), checked in full below.
-        rows = list(kind.superset().values_list("pk", "role", "children_count"))
-        superset_ids = [row[0] for row in rows]
+        # Lonely parents are prompter messages with at least one non-deleted child (c > 0
+        # needs one), checked in full below.
         lonely = candidates.filter(  # type: ignore[misc]
             role=MessageRole.PROMPTER,
             active_children__gt=0,
@@ -285,8 +302,7 @@ def _claim_and_build(sel: Selection, kind: _Kind) -> BuiltTask | None:
         built = _first_claimable(kind, lonely, lonely_ids)
         if built is not None:
             return built
-        return _first_claimable(kind, candidates, superset_ids)
-    return _first_claimable(kind, candidates, list(kind.superset()))
+    return _first_claimable(kind, candidates, rows)
 
 
 def _wants_lonely(sel: Selection, candidates: QuerySet[Message]) -> bool:
@@ -299,28 +315,40 @@ def _wants_lonely(sel: Selection, candidates: QuerySet[Message]) -> bool:
     return rng().random() < config.p_lonely_child_extension
 
 
-def _first_claimable(
-    kind: _Kind, candidates: QuerySet[Message], superset_ids: list[Any]
-) -> BuiltTask | None:
-    """Claim the first candidate of a random permutation of `superset_ids` that qualifies.
+def random_permutation(items: Sequence[T_], rnd: random.Random) -> Iterator[T_]:
+    """The items in uniformly random order, drawn lazily (Fisher-Yates over a sparse map).
 
-    Batches of CHECK_BATCH ids are tested against the full predicate; after
-    BATCHES_BEFORE_FULL_CHECK batches without a qualifying id, the rest is tested in one
-    query, so a superset that is mostly excluded for this user never costs one query
-    per batch.
+    Costs O(k) for the first k items whatever the length, and never changes `items`
+    (a cached superset is shared between requests).
     """
-    rng().shuffle(superset_ids)
-    start = 0
-    for _ in range(BATCHES_BEFORE_FULL_CHECK):
-        if start >= len(superset_ids):
+    moved: dict[int, int] = {}
+    size = len(items)
+    for i in range(size):
+        j = rnd.randrange(i, size)
+        picked = moved.get(j, j)
+        moved[j] = moved.get(i, i)
+        yield items[picked]
+
+
+def _first_claimable(
+    kind: _Kind, candidates: QuerySet[Message], superset: Sequence[Any]
+) -> BuiltTask | None:
+    """Claim the first candidate of a random permutation of `superset` that qualifies.
+
+    `superset` holds ids or rows whose first item is the id.
+    """
+    order = random_permutation(superset, rng())
+    size = CHECK_BATCH
+    for tested in itertools.count():
+        batch = [row[0] if isinstance(row, tuple) else row for row in itertools.islice(order, size)]
+        if not batch:
             return None
-        batch = superset_ids[start : start + CHECK_BATCH]
-        start += CHECK_BATCH
         built = _claim_in_order(kind, candidates, batch)
         if built is not None:
             return built
-    rest = superset_ids[start:]
-    return _claim_in_order(kind, candidates, rest) if rest else None
+        if tested + 1 >= BATCHES_BEFORE_GROWING:
+            size = min(MAX_BATCH, size * 4)
+    return None  # pragma: no cover (the loop ends when the permutation does)
 
 
 def _claim_in_order(

@@ -37,6 +37,7 @@ from trees import randomness
 from trees.config import DEFAULT_LANG, effective_config
 from trees.models import Message, MessageTreeState, TreeState
 from trees.services.scoring import tree_check_scoring
+from trees.services.tree_index import tree_index_add
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -137,9 +138,11 @@ def submit_text_reply(
         now = randomness.now()
         _refuse_duplicate_text(user_id=user.pk, text=text, now=now)
 
-        parent = None
+        parent, tree_state = None, None
         if task.parent_message_id is not None:
-            parent = _lock_reply_parent(parent_id=task.parent_message_id, user_id=user.pk)
+            parent, tree_state = _lock_reply_parent(
+                parent_id=task.parent_message_id, user_id=user.pk
+            )
 
         role = REPLY_TASK_ROLES.get(task.payload_type)
         if role is None:
@@ -168,6 +171,8 @@ def submit_text_reply(
             role=role,
             now=now,
         )
+        if parent is not None:
+            tree_index_add(message, tree_state=tree_state)  # a new root: with its state row
         if parent is not None and not message.deleted:
             Message.objects.filter(pk=parent.pk).update(children_count=F("children_count") + 1)
 
@@ -202,8 +207,10 @@ def _refuse_duplicate_text(*, user_id: UUID, text: str, now: datetime) -> None:
         )
 
 
-def _lock_reply_parent(*, parent_id: UUID, user_id: UUID) -> Message:
+def _lock_reply_parent(*, parent_id: UUID, user_id: UUID) -> tuple[Message, str]:
     """TREE-45 step 5: the parent, locked so the one-reply-per-user rule holds concurrently.
+
+    Returns the parent and its tree's state.
 
     FOR NO KEY UPDATE: it serialises replies to this parent without blocking inserts of
     rows that merely reference it (labels, emojis).
@@ -227,7 +234,7 @@ def _lock_reply_parent(*, parent_id: UUID, user_id: UUID) -> Message:
         raise DomainError(
             ErrorCode.TASK_MESSAGE_DUPLICATE_REPLY, "You already replied to this message"
         )
-    return parent
+    return parent, str(state)
 
 
 def _message_store(
@@ -285,6 +292,7 @@ def _tree_state_create(*, root: Message, now: datetime) -> MessageTreeState:
     goal = cfg.goal_tree_size
     if cfg.random_goal_tree_size and cfg.min_goal_tree_size < cfg.goal_tree_size:
         goal = randomness.rng().randint(cfg.min_goal_tree_size, cfg.goal_tree_size)
+    tree_index_add(root, tree_state=TreeState.INITIAL_PROMPT_REVIEW)
     return MessageTreeState.objects.create(
         message_tree=root,
         goal_tree_size=goal,

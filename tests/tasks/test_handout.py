@@ -379,8 +379,8 @@ def test_a_mostly_excluded_superset_costs_a_bounded_number_of_queries(
     django_assert_max_num_queries: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The user wrote 39 of 40 prompts in review: after a few small batches the rest of the
-    superset is checked in one query instead of one query per batch."""
+    """The user wrote 39 of 40 prompts in review: after four small batches the batches grow
+    fourfold, so the superset costs a few queries instead of one query per small batch."""
     monkeypatch.setattr("tasks.services.handout.CHECK_BATCH", 2)
     for _ in range(39):
         MessageTreeStateFactory.create(
@@ -389,8 +389,8 @@ def test_a_mostly_excluded_superset_costs_a_bounded_number_of_queries(
     other = MessageTreeStateFactory.create(state=S.INITIAL_PROMPT_REVIEW)
     randomness.seed(1)  # this draw puts the one candidate late in the permutation
 
-    # fixed queries + at most 4 batches + 1 for the rest; one query per batch would be 21
-    with django_assert_max_num_queries(15):
+    # fixed queries + at most 4 batches of 2, then 8 and 32; batches of 2 would be 20 queries
+    with django_assert_max_num_queries(16):
         task = _request(client_, volunteer, "label_initial_prompt")
 
     assert task["message_id"] == str(other.message_tree_id)

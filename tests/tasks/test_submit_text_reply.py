@@ -247,7 +247,7 @@ def test_random_goal_size_is_drawn_from_the_configured_range(settings: SettingsW
 
     prompt = _submit(_prompt_task())
 
-    assert MessageTreeState.objects.get(pk=prompt.pk).goal_tree_size == random.Random(7).randint(  # noqa: S311
+    assert MessageTreeState.objects.get(pk=prompt.pk).goal_tree_size == random.Random(7).randint(
         5, 40
     )
 

@@ -17,7 +17,7 @@ def ids(count: int) -> list[UUID]:
 
 def seeded(seed: int) -> random.Random:
     """A reproducible random source for property-style checks."""
-    return random.Random(seed)  # noqa: S311 - test data, not cryptography
+    return random.Random(seed)
 
 
 def test_worked_example_five_rankings_give_a_b_c() -> None:

@@ -6,6 +6,8 @@
    (a null aggregate and `{}` both mean "no codes").
 4. Every root has a tree-state row.
 5. `active` agrees with `state` (TREE-1; also a database constraint).
+6. Every message has a candidate-index entry (tree_message) that agrees with the message
+   and its tree's state.
 Every check is a fixed number of queries whatever the table sizes (TREE-73); repairs
 recompute the stored values in the database from their sources.
 """
@@ -33,6 +35,7 @@ from trees.models import ACTIVE_STATES, Message, MessageEmoji, MessageTreeState
 from trees.services.emoji import emojis_recompute
 from trees.services.moderation import children_count_recompute
 from trees.services.reconcile import tree_states_create_missing
+from trees.services.tree_index import tree_index_drift, tree_index_repair
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -157,8 +160,11 @@ def check_invariants(*, fix: bool) -> list[str]:
     lines += [
         f"active: tree {pk} in {state} has active={active}" for pk, state, active in mismatched
     ]
+    drift = tree_index_drift()
+    lines += [f"tree_message: message {pk} {problem}" for pk, problem in drift]
     if fix and lines:
         with transaction.atomic():
+            tree_index_repair(pk for pk, _ in drift)
             children_count_recompute(message_ids=[pk for pk, _, _ in children])
             Message.objects.filter(pk__in=[pk for pk, _, _ in rankings]).update(
                 ranking_count=_expected_ranking_count()

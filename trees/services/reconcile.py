@@ -20,6 +20,7 @@ from trees.services.authors import trees_halt_waiting_prompts_of
 from trees.services.lottery import lottery_run_all
 from trees.services.moderation import auto_moderation_sweep, tree_check_prompt_review
 from trees.services.scoring import tree_check_ranking, tree_check_scoring
+from trees.services.tree_index import tree_index_add_trees
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -81,6 +82,7 @@ def tree_states_create_missing() -> int:
         )
     with transaction.atomic():
         MessageTreeState.objects.bulk_create(rows, ignore_conflicts=True)
+        tree_index_add_trees([row.message_tree_id for row in rows])
     return len(rows)
 
 
