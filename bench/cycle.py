@@ -46,9 +46,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
-    os.environ["DATABASE_URL"] = (
-        f"postgres://postgres@127.0.0.1:5432/{database_name(args.scale)}"
-    )
+    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{database_name(args.scale)}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     import django
 
@@ -86,9 +84,8 @@ def main() -> None:
         fid = f"cycle-{n}"
         try:
             with transaction.atomic():
-                response = call(
-                    "request", "/api/v1/tasks/", {"type": "random", "user": user, "lang": lang}, keep
-                )
+                request = {"type": "random", "user": user, "lang": lang}
+                response = call("request", "/api/v1/tasks/", request, keep)
                 if response.status_code != 200:
                     raise _Rollback
                 task = response.json()

@@ -276,7 +276,12 @@ def ranking_parents(sel: Selection, *, count_only_rankable: bool = True) -> Quer
 
 
 def missing_prompts(sel: Selection) -> int:
-    """TREE-28: how many initial prompts language `lang` still takes, read-only."""
+    """TREE-28: how many initial prompts language `lang` still takes, read-only.
+
+    The two large counts (eligible and all waiting prompts) are only needed up to the
+    point where the result stops changing, so each is counted with a LIMIT: the cost is
+    bounded by the configured sizes, not by the size of the waiting pool.
+    """
     config = sel.config
     if not config.accept_initial_prompts or sel.lang in config.init_prompt_disabled_langs:
         return 0
@@ -284,18 +289,27 @@ def missing_prompts(sel: Selection) -> int:
     growing = states.filter(state=TreeState.GROWING, active=True).count()
     in_review = states.filter(state=TreeState.INITIAL_PROMPT_REVIEW, active=True).count()
     waiting = states.filter(state=TreeState.PROMPT_LOTTERY_WAITING)
-    eligible = waiting.filter(
-        message_tree__deleted=False,
-        message_tree__review_result=True,
-        message_tree__lang=sel.lang,
-        message_tree__user__in=User.objects.filter(enabled=True, deleted=False),
-    ).count()
-    waiting_count = waiting.count()
-    drawable = min(eligible, max(0, config.max_active_trees - growing))
+    room = max(0, config.max_active_trees - growing)
+    drawable = 0
+    if room:
+        eligible = waiting.filter(
+            message_tree__deleted=False,
+            message_tree__review_result=True,
+            message_tree__lang=sel.lang,
+            message_tree__user__in=User.objects.filter(enabled=True, deleted=False),
+        )
+        drawable = _count_upto(eligible, room)
+    # Beyond max_prompt_lottery_waiting + drawable waiting prompts, no room is left.
+    waiting_count = _count_upto(waiting, config.max_prompt_lottery_waiting + drawable)
     missing_growing = max(0, config.max_active_trees - growing - drawable)
     remaining_review = max(0, config.max_initial_prompt_review - in_review)
     remaining_waiting = max(0, config.max_prompt_lottery_waiting - (waiting_count - drawable))
     return min(missing_growing + remaining_review, remaining_waiting)
+
+
+def _count_upto(rows: QuerySet[Any], limit: int) -> int:
+    """min(rows.count(), limit), reading at most `limit` rows."""
+    return rows.order_by()[:limit].count() if limit > 0 else 0
 
 
 # --- Cheap supersets ---------------------------------------------------------------------

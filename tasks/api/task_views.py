@@ -49,7 +49,7 @@ from tasks.services.submissions import (
 )
 from users.api.views import USER_HEADER_NAME, USER_QUERY_NAME
 from users.authentication import calling_client
-from users.models import User
+from users.models import User, UserIdentity
 from users.selectors import identity_get
 from users.services.contributors import (
     user_ensure_can_act,
@@ -76,8 +76,13 @@ ANY_TASK = OpenApiResponse(
 )
 
 
-def acting_user(client: ApiClient, body_user: dict[str, Any] | None) -> User:
-    """The user of a `user` body object, created if unknown, able to act (AUTH-5, AUTH-8)."""
+def acting_user(
+    client: ApiClient, body_user: dict[str, Any] | None, known: UserIdentity | None = None
+) -> User:
+    """The user of a `user` body object, created if unknown, able to act (AUTH-5, AUTH-8).
+
+    `known`: the body user's identity when the view has already read it.
+    """
     if body_user is None:
         raise DomainError(E.USER_NOT_SPECIFIED, "This endpoint needs a user")
     user = user_resolve_or_create(
@@ -85,6 +90,7 @@ def acting_user(client: ApiClient, body_user: dict[str, Any] | None) -> User:
         auth_method=body_user["auth_method"],
         username=body_user["id"],
         display_name=body_user["display_name"],
+        known=known,
     ).user
     user_ensure_can_act(user)
     return user
@@ -120,13 +126,14 @@ class TaskRequestApi(ProtocolApiView):
         body = self.parse_body(TaskRequestSerializer, request)
         client = calling_client(request)
         body_user: dict[str, Any] | None = body["user"]
+        identity = _body_identity(client, body_user)
         # API-RL-1: counted after authentication and parsing, before anything else.
         task_request_check_rate(
             api_client_id=client.pk,
-            user_key=_rate_key(client, body_user),
+            user_key=_rate_key(body_user, identity),
             request_type=body["type"],
         )
-        user = acting_user(client, body_user)
+        user = acting_user(client, body_user, identity)
         task = task_request(
             client=client,
             user=user,
@@ -137,13 +144,19 @@ class TaskRequestApi(ProtocolApiView):
         return Response(task)
 
 
-def _rate_key(client: ApiClient, body_user: dict[str, Any] | None) -> str | None:
+def _body_identity(client: ApiClient, body_user: dict[str, Any] | None) -> UserIdentity | None:
+    """The known identity of the body's user (read once, for the rate key and the user)."""
+    if body_user is None or not body_user["id"]:
+        return None
+    return identity_get(
+        client_id=client.pk, auth_method=body_user["auth_method"], username=body_user["id"]
+    )
+
+
+def _rate_key(body_user: dict[str, Any] | None, identity: UserIdentity | None) -> str | None:
     """API-RL-2: the resolved user, or `<auth_method>:<id>` for an identity not yet known."""
     if body_user is None or not body_user["id"]:
         return None
-    identity = identity_get(
-        client_id=client.pk, auth_method=body_user["auth_method"], username=body_user["id"]
-    )
     if identity is not None:
         return str(identity.user_id)
     return f"{body_user['auth_method']}:{body_user['id']}"

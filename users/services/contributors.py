@@ -67,9 +67,17 @@ def _create_user(
 
 
 def user_resolve_or_create(
-    *, client: ApiClient, auth_method: str, username: str, display_name: str
+    *,
+    client: ApiClient,
+    auth_method: str,
+    username: str,
+    display_name: str,
+    known: UserIdentity | None = None,
 ) -> ResolvedUser:
     """The user behind a `user` body object, created when unknown (AUTH-5).
+
+    `known` is the identity when the caller has just read it (identity_get), saving the
+    lookup; without it the identity is looked up here.
 
     Commits on its own (call it outside the request's main transaction): user creation
     and display-name updates stand even when the rest of the request fails. Concurrent
@@ -78,7 +86,9 @@ def user_resolve_or_create(
     """
     if not username:
         raise DomainError(ErrorCode.AUTH_AND_USERNAME_REQUIRED, "The user id must not be empty")
-    identity = identity_get(client_id=client.pk, auth_method=auth_method, username=username)
+    identity = known or identity_get(
+        client_id=client.pk, auth_method=auth_method, username=username
+    )
     if identity is None:
         try:
             with transaction.atomic():
