@@ -25,11 +25,10 @@ from django.db.models.functions import Coalesce
 
 from shared_protocol.enums import EmojiCode, MessageRole
 from tasks.models import MessageReaction, Task, TextLabels
-from trees.models import Message, MessageEmoji, MessageTreeState, TreeState
+from trees.models import Message, MessageEmoji, MessageTreeState, TreeMessage, TreeState
 from users.models import User
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from datetime import datetime
     from uuid import UUID
 
@@ -313,19 +312,20 @@ def _count_upto(rows: QuerySet[Any], limit: int) -> int:
 
 
 # --- Cheap supersets ---------------------------------------------------------------------
-# Each gives (id, role, children_count) rows of a superset of the matching candidate set,
-# using only the candidate index (tree_message: the tree's state and the message's language
-# in one index range) and user-independent message columns. Hand-out draws from a random
-# permutation of a superset and tests small batches against the full (per-user) predicate:
-# the first id in permutation order that passes is a uniformly random candidate, without
-# evaluating the per-row subqueries (leases, growth size, active children) for every row.
+# Each gives (id, role) rows of a superset of the matching candidate set: the messages of
+# the language whose tree is in the kind's state, read from the candidate index alone
+# (tree_message: an index-only range, no message rows touched). Hand-out draws from a
+# random permutation of a superset and tests small batches against the full (per-user)
+# predicate: the first id in permutation order that passes is a uniformly random
+# candidate, without evaluating the per-row subqueries (leases, growth size, active
+# children) for every row.
 #
 # Supersets are user-independent, so each process keeps them for
 # TASK_CANDIDATE_CACHE_SECONDS (superset_rows). A stale superset can only lack work that
 # appeared since it was read (which then waits at most that long); work that disappeared is
 # rejected by the full predicate and the claim's re-check (TREE-37).
 
-SupersetRow = tuple[Any, str, int]
+SupersetRow = tuple[Any, str]
 
 
 def _indexed(state: TreeState, lang: str) -> Q:
@@ -333,81 +333,39 @@ def _indexed(state: TreeState, lang: str) -> Q:
     return Q(index_entry__tree_state=state, index_entry__lang=lang)
 
 
-def _rows(messages: QuerySet[Message]) -> QuerySet[Any]:
-    return messages.order_by().values_list("pk", "role", "children_count")
-
-
-def prompts_needing_review_superset(sel: Selection) -> QuerySet[Any]:
-    """Roots of the language in trees under review, not yet accepted."""
-    return _rows(
-        Message.objects.filter(
-            _indexed(TreeState.INITIAL_PROMPT_REVIEW, sel.lang),
-            parent__isnull=True,
-            deleted=False,
-            review_count__lt=sel.config.num_reviews_initial_prompt,
-        ).exclude(review_result=True)
+def _entries(state: TreeState, sel: Selection) -> QuerySet[Any]:
+    """The superset of every kind whose targets lie in trees in `state`: TREE-22 prompts
+    (a tree under review is its root), TREE-23 replies and TREE-25 parents (growing),
+    TREE-27 ranking parents (ranking)."""
+    return (
+        TreeMessage.objects.filter(tree_state=state, lang=sel.lang)
+        .order_by()
+        .values_list("message_id", "role")
     )
 
 
-def replies_needing_review_superset(sel: Selection) -> QuerySet[Any]:
-    """Not-yet-accepted, non-deleted replies of the language in growing trees."""
-    return _rows(
-        Message.objects.filter(
-            _indexed(TreeState.GROWING, sel.lang),
-            parent__isnull=False,
-            deleted=False,
-            review_count__lt=sel.config.num_reviews_reply,
-        ).exclude(review_result=True)
-    )
-
-
-def extendible_parents_superset(sel: Selection) -> QuerySet[Any]:
-    """Accepted, non-deleted messages of the language in growing trees."""
-    return _rows(
-        Message.objects.filter(
-            _indexed(TreeState.GROWING, sel.lang), deleted=False, review_result=True
-        )
-    )
-
-
-def ranking_parents_superset(sel: Selection) -> QuerySet[Any]:
-    """Accepted, non-deleted messages of the language with children, in ranking trees."""
-    return _rows(
-        Message.objects.filter(
-            _indexed(TreeState.RANKING, sel.lang),
-            deleted=False,
-            review_result=True,
-            children_count__gte=2,
-        )
-    )
-
-
-_superset_cache: dict[tuple[Any, ...], tuple[float, list[SupersetRow]]] = {}
+_superset_cache: dict[tuple[TreeState, str], tuple[float, list[SupersetRow]]] = {}
 _superset_lock = threading.Lock()
 
 
-def superset_rows(
-    name: str, sel: Selection, fetch: Callable[[Selection], QuerySet[Any]]
-) -> list[SupersetRow]:
-    """The rows of one superset, read at most once per TASK_CANDIDATE_CACHE_SECONDS.
+def superset_rows(state: TreeState, sel: Selection) -> list[SupersetRow]:
+    """The superset rows for trees in `state`, read at most once per
+    TASK_CANDIDATE_CACHE_SECONDS per process and language.
 
-    Keyed by the superset, the language and the configuration values it depends on; the
-    returned list is shared and must not be changed by the caller.
+    The returned list is shared and must not be changed by the caller.
     """
     ttl = settings.TASK_CANDIDATE_CACHE_SECONDS
     if ttl <= 0:
-        return list(fetch(sel))
-    config = sel.config
-    key = (name, sel.lang, config.num_reviews_initial_prompt, config.num_reviews_reply)
-    clock = time.monotonic()
+        return list(_entries(state, sel))
+    key = (state, sel.lang)
     cached = _superset_cache.get(key)
-    if cached is not None and cached[0] > clock:
+    if cached is not None and cached[0] > time.monotonic():
         return cached[1]
     with _superset_lock:  # one reader per process refreshes; the others wait for it
         cached = _superset_cache.get(key)
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
-        rows = list(fetch(sel))
+        rows = list(_entries(state, sel))
         _superset_cache[key] = (time.monotonic() + ttl, rows)
     return rows
 

@@ -24,14 +24,10 @@ from tasks.candidates import (
     Selection,
     SupersetRow,
     extendible_parents,
-    extendible_parents_superset,
     missing_prompts,
     prompts_needing_review,
-    prompts_needing_review_superset,
     ranking_parents,
-    ranking_parents_superset,
     replies_needing_review,
-    replies_needing_review_superset,
     superset_rows,
 )
 from tasks.models import Task
@@ -44,7 +40,7 @@ from tasks.services.task_builders import (
     build_reply_review,
 )
 from trees.config import effective_config
-from trees.models import Message
+from trees.models import Message, TreeState
 from trees.randomness import now, rng
 from users.models import User
 
@@ -58,6 +54,7 @@ if TYPE_CHECKING:
     from users.models import ApiClient
 
 T = TaskRequestType
+S = TreeState
 T_ = TypeVar("T_")
 DEFAULT_LANG = "en"  # GEN-5, TREE-39
 
@@ -82,11 +79,9 @@ def _kinds(sel: Selection, *, random_request: bool) -> dict[str, _Kind]:
     def role(queryset: Callable[[Selection], QuerySet[Any]], of: str | None) -> Callable[[], Any]:
         return lambda: queryset(sel) if of is None else queryset(sel).filter(role=of)
 
-    def rows(
-        superset: Callable[[Selection], QuerySet[Any]], of: str | None
-    ) -> Callable[[], list[SupersetRow]]:
+    def rows(state: TreeState, of: str | None) -> Callable[[], list[SupersetRow]]:
         def read() -> list[SupersetRow]:
-            found = superset_rows(superset.__name__, sel, superset)
+            found = superset_rows(state, sel)
             return found if of is None else [row for row in found if row[1] == of]
 
         return read
@@ -104,28 +99,26 @@ def _kinds(sel: Selection, *, random_request: bool) -> dict[str, _Kind]:
         return build_prompt_review(sel, _required(target))
 
     def reply(of: str | None) -> _Kind:
-        return _Kind(
-            role(extendible_parents, of), build_reply_, rows(extendible_parents_superset, of)
-        )
+        return _Kind(role(extendible_parents, of), build_reply_, rows(S.GROWING, of))
 
     def review(of: str | None) -> _Kind:
         return _Kind(
             role(replies_needing_review, of),
             build_review,
-            rows(replies_needing_review_superset, of),
+            rows(S.GROWING, of),
         )
 
     prompt_review = _Kind(
         lambda: prompts_needing_review(sel),
         build_prompt_review_,
-        rows(prompts_needing_review_superset, None),
+        rows(S.INITIAL_PROMPT_REVIEW, None),
     )
     initial_prompt = _Kind(None, lambda t: build_initial_prompt())
     if sel.config.rank_prompter_replies:
         rank_prompter = _Kind(
             lambda: ranking_parents(sel, count_only_rankable=False).filter(role=A),
             build_ranking_,
-            rows(ranking_parents_superset, A),
+            rows(S.RANKING, A),
         )
     else:
         rank_prompter = _Kind(lambda: Message.objects.none(), build_ranking_, None)
@@ -134,7 +127,7 @@ def _kinds(sel: Selection, *, random_request: bool) -> dict[str, _Kind]:
         "ranking": _Kind(
             lambda: ranking_parents(sel),
             build_ranking_,
-            rows(ranking_parents_superset, None if sel.config.rank_prompter_replies else P),
+            rows(S.RANKING, None if sel.config.rank_prompter_replies else P),
         ),
         "label_reply": review(None),
         "label_prompt": prompt_review,
@@ -147,7 +140,7 @@ def _kinds(sel: Selection, *, random_request: bool) -> dict[str, _Kind]:
         T.RANK_ASSISTANT_REPLIES: _Kind(
             lambda: ranking_parents(sel).filter(role=P),
             build_ranking_,
-            rows(ranking_parents_superset, P),
+            rows(S.RANKING, P),
         ),
         T.RANK_PROMPTER_REPLIES: rank_prompter,
         T.LABEL_INITIAL_PROMPT: prompt_review,
@@ -289,16 +282,14 @@ def _claim_and_build(sel: Selection, kind: _Kind) -> BuiltTask | None:
         return None
     rows = kind.superset()
     if _wants_lonely(sel, candidates):
-        # Lonely parents are prompter messages with at least one non-deleted child (c > 0
-        # needs one), checked in full below.
+        # Lonely parents are prompter messages, with 0 < c < lonely_children_count active
+        # children: checked in full below.
         lonely = candidates.filter(  # type: ignore[misc]
             role=MessageRole.PROMPTER,
             active_children__gt=0,
             active_children__lt=sel.config.lonely_children_count,
         )
-        lonely_ids = [
-            pk for pk, role, children in rows if role == MessageRole.PROMPTER and children
-        ]
+        lonely_ids = [pk for pk, role in rows if role == MessageRole.PROMPTER]
         built = _first_claimable(kind, lonely, lonely_ids)
         if built is not None:
             return built
