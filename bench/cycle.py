@@ -13,7 +13,9 @@ throughput under concurrency is bench/load.py's job.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import random
 import statistics
 import time
@@ -44,6 +46,13 @@ def main() -> None:
     parser.add_argument("--cycles", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--profile",
+        type=int,
+        metavar="N",
+        default=0,
+        help="profile the measured cycles (cProfile) and print the N costliest functions",
+    )
     args = parser.parse_args()
 
     os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{database_name(args.scale)}"
@@ -77,8 +86,11 @@ def main() -> None:
         pass
 
     langs, weights = list(LANGUAGES), list(LANGUAGES.values())
+    profiler = cProfile.Profile()
     for n in range(args.warmup + args.cycles):
         keep = n >= args.warmup
+        if args.profile and n == args.warmup:
+            profiler.enable()
         user = rnd.choice(users)
         lang = rnd.choices(langs, weights)[0]
         fid = f"cycle-{n}"
@@ -98,6 +110,10 @@ def main() -> None:
                 raise _Rollback
         except _Rollback:
             pass
+
+    profiler.disable()
+    if args.profile:
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(args.profile)
 
     def ms(values: list[float], q: float) -> str:
         ordered = sorted(values)
