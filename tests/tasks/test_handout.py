@@ -394,3 +394,47 @@ def test_a_mostly_excluded_superset_costs_a_bounded_number_of_queries(
         task = _request(client_, volunteer, "label_initial_prompt")
 
     assert task["message_id"] == str(other.message_tree_id)
+
+
+def _expected_missing(growing: int, review: int, eligible: int, waiting: int, cfg: dict) -> int:
+    """TREE-28 written out, as the reference for the bounded counts."""
+    drawable = min(eligible, max(0, cfg["max_active_trees"] - growing))
+    missing_growing = max(0, cfg["max_active_trees"] - growing - drawable)
+    remaining_review = max(0, cfg["max_initial_prompt_review"] - review)
+    remaining_waiting = max(0, cfg["max_prompt_lottery_waiting"] - (waiting - drawable))
+    return min(missing_growing + remaining_review, remaining_waiting)
+
+
+@pytest.mark.parametrize(
+    ("growing", "review", "eligible", "ineligible"),
+    [
+        (0, 0, 0, 0),
+        (1, 0, 0, 0),  # one slot left for growing trees
+        (0, 1, 1, 0),  # one drawable waiting tree fills the slot
+        (0, 0, 3, 0),  # more eligible than the room: drawable is capped at the room
+        (2, 0, 0, 3),  # no room; waiting pool exactly at its maximum
+        (2, 0, 0, 4),  # waiting pool over its maximum: nothing missing
+        (0, 2, 1, 3),  # review full; one drawable, waiting pool at maximum + drawable
+        (1, 1, 2, 2),
+    ],
+)
+def test_missing_prompt_counts_match_tree_28_at_the_limits(
+    volunteer: User, growing: int, review: int, eligible: int, ineligible: int
+) -> None:
+    """TREE-28: the counts of the waiting pool stop early, the result is unchanged."""
+    cfg = {"max_active_trees": 2, "max_initial_prompt_review": 2, "max_prompt_lottery_waiting": 3}
+    tree_manager_settings_update(overrides=cfg)
+    for _ in range(growing):
+        MessageTreeStateFactory.create(state=S.GROWING)
+    for _ in range(review):
+        MessageTreeStateFactory.create(state=S.INITIAL_PROMPT_REVIEW)
+    for _ in range(eligible):
+        MessageTreeStateFactory.create(state=S.PROMPT_LOTTERY_WAITING)
+    for _ in range(ineligible):  # a disabled author's prompt is not drawable (TREE-43)
+        MessageTreeStateFactory.create(
+            state=S.PROMPT_LOTTERY_WAITING, message_tree__user__enabled=False
+        )
+
+    count = task_availability(user=volunteer, lang="en")["initial_prompt"]
+
+    assert count == _expected_missing(growing, review, eligible, eligible + ineligible, cfg)
