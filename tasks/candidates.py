@@ -344,6 +344,7 @@ def _entries(state: TreeState, sel: Selection) -> QuerySet[Any]:
     )
 
 
+SUPERSET_CACHE_MAX_KEYS = 1024
 _superset_cache: dict[tuple[TreeState, str], tuple[float, list[SupersetRow]]] = {}
 _superset_lock = threading.Lock()
 
@@ -366,6 +367,12 @@ def superset_rows(state: TreeState, sel: Selection) -> list[SupersetRow]:
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
         rows = list(_entries(state, sel))
+        if len(_superset_cache) >= SUPERSET_CACHE_MAX_KEYS:  # any language string may come in
+            clock = time.monotonic()
+            for stale in [k for k, (expiry, _) in _superset_cache.items() if expiry <= clock]:
+                del _superset_cache[stale]
+            if len(_superset_cache) >= SUPERSET_CACHE_MAX_KEYS:
+                _superset_cache.clear()
         _superset_cache[key] = (time.monotonic() + ttl, rows)
     return rows
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from shared_protocol.errors import DomainError, ErrorCode
+from tasks import candidates
 from tasks.candidates import superset_cache_clear
 from tasks.services.handout import random_permutation, task_request
 from tests.factories import ApiClientFactory, MessageTreeStateFactory, UserFactory
@@ -132,3 +133,25 @@ def test_every_order_of_four_items_is_equally_likely() -> None:
 
     assert set(counts) == set(permutations("abcd"))
     assert all(1800 <= n <= 2200 for n in counts.values()), counts
+
+
+@pytest.mark.django_db
+def test_the_cache_stays_bounded_whatever_languages_are_asked_for(
+    clock: _Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Any string is a language on the wire: expired supersets are dropped past the bound."""
+    monkeypatch.setattr("tasks.candidates.SUPERSET_CACHE_MAX_KEYS", 4)
+    client = ApiClientFactory.create()
+    user = UserFactory.create(api_client=client)
+    for n in range(12):
+        clock.now += 1.0
+        with pytest.raises(DomainError):
+            task_request(
+                client=client,
+                user=user,
+                request_type="label_initial_prompt",
+                lang=f"x{n}",
+                collective=False,
+            )
+
+    assert len(candidates._superset_cache) <= 4
