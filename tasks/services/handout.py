@@ -331,7 +331,7 @@ def _first_claimable(
     order = random_permutation(superset, rng())
     size = CHECK_BATCH
     for tested in itertools.count():
-        batch = [row[0] if isinstance(row, tuple) else row for row in itertools.islice(order, size)]
+        batch = [_message_id(row) for row in itertools.islice(order, size)]
         if not batch:
             return None
         built = _claim_in_order(kind, candidates, batch)
@@ -340,6 +340,12 @@ def _first_claimable(
         if tested + 1 >= BATCHES_BEFORE_GROWING:
             size = min(MAX_BATCH, size * 4)
     return None  # pragma: no cover (the loop ends when the permutation does)
+
+
+def _message_id(row: Any) -> uuid.UUID:
+    """The message id of a superset row (or bare id), as a UUID."""
+    value = row[0] if isinstance(row, tuple) else row
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
 
 
 def _claim_in_order(
