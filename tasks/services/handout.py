@@ -351,11 +351,12 @@ def _message_id(row: Any) -> uuid.UUID:
 def _claim_in_order(
     kind: _Kind, candidates: QuerySet[Message], ordered_ids: list[Any]
 ) -> BuiltTask | None:
-    passing = set(candidates.filter(pk__in=ordered_ids).values_list("pk", flat=True))
+    check = _BatchCheck(candidates, ordered_ids)
+    passing = check.passing()
     for candidate_id in ordered_ids:
         if candidate_id not in passing:
             continue
-        target = _claim(candidates, candidate_id)
+        target = _claim(check, candidate_id)
         if target is None:
             continue
         try:
@@ -365,7 +366,33 @@ def _claim_in_order(
     return None
 
 
-def _claim(candidates: QuerySet[Message], candidate_id: Any) -> Message | None:
+class _BatchCheck:
+    """The full candidate predicate over a batch of ids, compiled once.
+
+    Building and compiling a candidate query costs more than running it, so the claim's
+    re-check (TREE-37) runs the same statement again: a new statement, so it sees what
+    committed meanwhile (READ COMMITTED), without building the query a second time.
+    Large batches re-check one id with its own query instead.
+    """
+
+    def __init__(self, candidates: QuerySet[Message], ids: list[Any]) -> None:
+        self.candidates = candidates
+        self.ids = ids
+        query = candidates.filter(pk__in=ids).values_list("pk", flat=True).query
+        self.sql, self.params = query.sql_with_params()
+
+    def passing(self) -> set[uuid.UUID]:
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, self.params)
+            return {_message_id(row[0]) for row in cursor.fetchall()}
+
+    def still_passes(self, candidate_id: uuid.UUID) -> bool:
+        if len(self.ids) > CHECK_BATCH:
+            return self.candidates.filter(pk=candidate_id).exists()
+        return candidate_id in self.passing()
+
+
+def _claim(check: _BatchCheck, candidate_id: uuid.UUID) -> Message | None:
     """Lock the target row, then re-check that it still qualifies (TREE-37).
 
     On PostgreSQL a row locked by a concurrent hand-out is skipped (SKIP LOCKED) rather
@@ -379,7 +406,7 @@ def _claim(candidates: QuerySet[Message], candidate_id: Any) -> Message | None:
     target = locking.filter(pk=candidate_id).first()
     if target is None:
         return None
-    if not candidates.filter(pk=candidate_id).exists():
+    if not check.still_passes(candidate_id):
         return None
     return target
 
