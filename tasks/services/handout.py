@@ -20,6 +20,7 @@ from shared_protocol.enums import MessageRole, TaskRequestType
 from shared_protocol.envelope import wrap
 from shared_protocol.errors import DomainError, ErrorCode
 from shared_protocol.serializers.tasks import serialize_task
+from tasks import compiled
 from tasks.candidates import (
     Selection,
     SupersetRow,
@@ -70,14 +71,38 @@ class _Kind:
     candidates: Callable[[], QuerySet[Message]] | None
     build: Callable[[Message | None], BuiltTask]
     superset: Callable[[], list[SupersetRow]] | None = None
+    # The candidate query for any selection, and a name for its compiled form (compiled.py).
+    template: Callable[[Selection], QuerySet[Message]] | None = None
+    key: str = ""
+    lonely: bool = False  # reply kinds: TREE-34's lonely-parent preference applies
 
 
 def _kinds(sel: Selection, *, random_request: bool) -> dict[str, _Kind]:
     """Every task kind and explicit type this request could be filled with."""
     A, P = MessageRole.ASSISTANT, MessageRole.PROMPTER
 
-    def role(queryset: Callable[[Selection], QuerySet[Any]], of: str | None) -> Callable[[], Any]:
-        return lambda: queryset(sel) if of is None else queryset(sel).filter(role=of)
+    def template(
+        queryset: Callable[[Selection], QuerySet[Message]], of: str | None
+    ) -> Callable[[Selection], QuerySet[Message]]:
+        return lambda s: queryset(s) if of is None else queryset(s).filter(role=of)
+
+    def kind(
+        queryset: Callable[[Selection], QuerySet[Message]],
+        of: str | None,
+        build: Callable[[Message | None], BuiltTask],
+        superset: Callable[[], list[SupersetRow]] | None,
+        *,
+        lonely: bool = False,
+    ) -> _Kind:
+        bound = template(queryset, of)
+        return _Kind(
+            lambda: bound(sel),
+            build,
+            superset,
+            template=bound,
+            key=f"{queryset.__name__}:{of}",
+            lonely=lonely,
+        )
 
     def rows(state: TreeState, of: str | None) -> Callable[[], list[SupersetRow]]:
         def read() -> list[SupersetRow]:
@@ -99,33 +124,27 @@ def _kinds(sel: Selection, *, random_request: bool) -> dict[str, _Kind]:
         return build_prompt_review(sel, _required(target))
 
     def reply(of: str | None) -> _Kind:
-        return _Kind(role(extendible_parents, of), build_reply_, rows(S.GROWING, of))
+        return kind(extendible_parents, of, build_reply_, rows(S.GROWING, of), lonely=True)
 
     def review(of: str | None) -> _Kind:
-        return _Kind(
-            role(replies_needing_review, of),
-            build_review,
-            rows(S.GROWING, of),
-        )
+        return kind(replies_needing_review, of, build_review, rows(S.GROWING, of))
 
-    prompt_review = _Kind(
-        lambda: prompts_needing_review(sel),
-        build_prompt_review_,
-        rows(S.INITIAL_PROMPT_REVIEW, None),
+    def all_ranking_parents(s: Selection) -> QuerySet[Message]:
+        return ranking_parents(s, count_only_rankable=False)
+
+    prompt_review = kind(
+        prompts_needing_review, None, build_prompt_review_, rows(S.INITIAL_PROMPT_REVIEW, None)
     )
     initial_prompt = _Kind(None, lambda t: build_initial_prompt())
     if sel.config.rank_prompter_replies:
-        rank_prompter = _Kind(
-            lambda: ranking_parents(sel, count_only_rankable=False).filter(role=A),
-            build_ranking_,
-            rows(S.RANKING, A),
-        )
+        rank_prompter = kind(all_ranking_parents, A, build_ranking_, rows(S.RANKING, A))
     else:
         rank_prompter = _Kind(lambda: Message.objects.none(), build_ranking_, None)
     return {
         # random kinds (TREE-30)
-        "ranking": _Kind(
-            lambda: ranking_parents(sel),
+        "ranking": kind(
+            ranking_parents,
+            None,
             build_ranking_,
             rows(S.RANKING, None if sel.config.rank_prompter_replies else P),
         ),
@@ -137,11 +156,7 @@ def _kinds(sel: Selection, *, random_request: bool) -> dict[str, _Kind]:
         T.INITIAL_PROMPT: initial_prompt,
         T.PROMPTER_REPLY: reply(A),
         T.ASSISTANT_REPLY: reply(P),
-        T.RANK_ASSISTANT_REPLIES: _Kind(
-            lambda: ranking_parents(sel).filter(role=P),
-            build_ranking_,
-            rows(S.RANKING, P),
-        ),
+        T.RANK_ASSISTANT_REPLIES: kind(ranking_parents, P, build_ranking_, rows(S.RANKING, P)),
         T.RANK_PROMPTER_REPLIES: rank_prompter,
         T.LABEL_INITIAL_PROMPT: prompt_review,
         T.LABEL_ASSISTANT_REPLY: review(A),
@@ -277,33 +292,40 @@ def _claim_and_build(sel: Selection, kind: _Kind) -> BuiltTask | None:
     """
     if kind.candidates is None:
         return kind.build(None)
-    candidates = kind.candidates()
-    if kind.superset is None:
+    if kind.superset is None or kind.template is None:
         return None
     rows = kind.superset()
-    if _wants_lonely(sel, candidates):
+    if _wants_lonely(sel, kind):
         # Lonely parents are prompter messages, with 0 < c < lonely_children_count active
         # children: checked in full below.
-        lonely = candidates.filter(  # type: ignore[misc]
-            role=MessageRole.PROMPTER,
-            active_children__gt=0,
-            active_children__lt=sel.config.lonely_children_count,
-        )
         lonely_ids = [pk for pk, role in rows if role == MessageRole.PROMPTER]
-        built = _first_claimable(kind, lonely, lonely_ids)
+        built = _first_claimable(sel, kind, lonely_ids, lonely=True)
         if built is not None:
             return built
-    return _first_claimable(kind, candidates, rows)
+    return _first_claimable(sel, kind, rows, lonely=False)
 
 
-def _wants_lonely(sel: Selection, candidates: QuerySet[Message]) -> bool:
+def _wants_lonely(sel: Selection, kind: _Kind) -> bool:
     """TREE-34: reply kinds prefer a lonely prompter parent with probability p."""
     config = sel.config
-    if "active_children" not in candidates.query.annotations:
+    if not kind.lonely:
         return False
     if config.p_lonely_child_extension <= 0 or config.lonely_children_count <= 1:
         return False
     return rng().random() < config.p_lonely_child_extension
+
+
+def _lonely(
+    template: Callable[[Selection], QuerySet[Message]],
+) -> Callable[[Selection], QuerySet[Message]]:
+    def lonely(s: Selection) -> QuerySet[Message]:
+        return template(s).filter(  # type: ignore[misc]
+            role=MessageRole.PROMPTER,
+            active_children__gt=0,
+            active_children__lt=s.config.lonely_children_count,
+        )
+
+    return lonely
 
 
 def random_permutation(items: Sequence[T_], rnd: random.Random) -> Iterator[T_]:
@@ -322,19 +344,25 @@ def random_permutation(items: Sequence[T_], rnd: random.Random) -> Iterator[T_]:
 
 
 def _first_claimable(
-    kind: _Kind, candidates: QuerySet[Message], superset: Sequence[Any]
+    sel: Selection, kind: _Kind, superset: Sequence[Any], *, lonely: bool
 ) -> BuiltTask | None:
     """Claim the first candidate of a random permutation of `superset` that qualifies.
 
     `superset` holds ids or rows whose first item is the id.
     """
+    assert kind.template is not None  # noqa: S101 - checked by the caller
+    check = _Predicate(
+        sel,
+        _lonely(kind.template) if lonely else kind.template,
+        f"lonely:{kind.key}" if lonely else kind.key,
+    )
     order = random_permutation(superset, rng())
     size = CHECK_BATCH
     for tested in itertools.count():
         batch = [_message_id(row) for row in itertools.islice(order, size)]
         if not batch:
             return None
-        built = _claim_in_order(kind, candidates, batch)
+        built = _claim_in_order(kind, check, batch)
         if built is not None:
             return built
         if tested + 1 >= BATCHES_BEFORE_GROWING:
@@ -349,10 +377,9 @@ def _message_id(row: Any) -> uuid.UUID:
 
 
 def _claim_in_order(
-    kind: _Kind, candidates: QuerySet[Message], ordered_ids: list[Any]
+    kind: _Kind, check: _Predicate, ordered_ids: list[uuid.UUID]
 ) -> BuiltTask | None:
-    check = _BatchCheck(candidates, ordered_ids)
-    passing = check.passing()
+    passing = check.passing(ordered_ids)
     for candidate_id in ordered_ids:
         if candidate_id not in passing:
             continue
@@ -366,39 +393,39 @@ def _claim_in_order(
     return None
 
 
-class _BatchCheck:
-    """The full candidate predicate over a batch of ids, compiled once.
+class _Predicate:
+    """A kind's full candidate predicate for this request, run over batches of ids.
 
-    Building and compiling a candidate query costs more than running it, so the claim's
-    re-check (TREE-37) runs the same statement again: a new statement, so it sees what
-    committed meanwhile (READ COMMITTED), without building the query a second time.
-    Large batches re-check one id with its own query instead.
+    The SQL is compiled once per process and kind (tasks/compiled.py) and bound to this
+    request's user and time; a predicate that cannot be templated is compiled here.
     """
 
-    def __init__(self, candidates: QuerySet[Message], ids: list[Any]) -> None:
-        self.candidates = candidates
-        self.ids = ids
-        query = candidates.filter(pk__in=ids).values_list("pk", flat=True).query
-        self.sql, self.params = query.sql_with_params()
+    def __init__(
+        self, sel: Selection, template: Callable[[Selection], QuerySet[Message]], key: str
+    ) -> None:
+        self.sel = sel
+        self.template = template
+        self.key = key
 
-    def passing(self) -> set[uuid.UUID]:
+    def passing(self, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+        bound = compiled.bind(self.key, self.template, self.sel, ids)
+        if bound is None:
+            query = self.template(self.sel).filter(pk__in=ids).values_list("pk", flat=True)
+            return set(query)
+        sql, params = bound
         with connection.cursor() as cursor:
-            cursor.execute(self.sql, self.params)
+            cursor.execute(sql, params)
             return {_message_id(row[0]) for row in cursor.fetchall()}
 
-    def still_passes(self, candidate_id: uuid.UUID) -> bool:
-        if len(self.ids) > CHECK_BATCH:
-            return self.candidates.filter(pk=candidate_id).exists()
-        return candidate_id in self.passing()
 
-
-def _claim(check: _BatchCheck, candidate_id: uuid.UUID) -> Message | None:
+def _claim(check: _Predicate, candidate_id: uuid.UUID) -> Message | None:
     """Lock the target row, then re-check that it still qualifies (TREE-37).
 
-    On PostgreSQL a row locked by a concurrent hand-out is skipped (SKIP LOCKED) rather
-    than waited for; on SQLite the request's IMMEDIATE transaction already holds the
-    database lock, so hand-outs are serialised. The task row is inserted before the lock
-    is released, at commit.
+    The re-check is a new statement, so under READ COMMITTED it sees what committed while
+    the lock was being taken. On PostgreSQL a row locked by a concurrent hand-out is
+    skipped (SKIP LOCKED) rather than waited for; on SQLite the request's IMMEDIATE
+    transaction already holds the database lock, so hand-outs are serialised. The task row
+    is inserted before the lock is released, at commit.
     """
     locking = Message.objects.select_for_update(
         skip_locked=connection.features.has_select_for_update_skip_locked
@@ -406,7 +433,7 @@ def _claim(check: _BatchCheck, candidate_id: uuid.UUID) -> Message | None:
     target = locking.filter(pk=candidate_id).first()
     if target is None:
         return None
-    if not check.still_passes(candidate_id):
+    if candidate_id not in check.passing([candidate_id]):
         return None
     return target
 

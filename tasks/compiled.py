@@ -1,0 +1,156 @@
+"""Candidate predicates compiled once per process and bound per request.
+
+Building and compiling a candidate queryset (tasks/candidates.py) costs 6-11 ms of Python
+per task request on the scale-1 bench database, more than running it. The SQL depends on
+the kind, the language, the configuration and the DEBUG_ALLOW_* switches; the user, the
+request's time and the batch of ids only enter as parameters. So each predicate is
+compiled once with sentinel values in their place and later bound to a request by
+swapping the parameters.
+
+The swap is checked when the template is made: every sentinel must appear only as whole
+parameters and the id placeholder exactly once; otherwise the predicate is compiled per
+request as before (`bind` returns None), so a query shape this does not understand can
+never run with the wrong values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import connection
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from django.db.models import QuerySet
+
+    from tasks.candidates import Selection
+    from trees.models import Message
+
+SENTINEL_USER = uuid.UUID("00000000-0000-4000-8000-00000000c0de")
+SENTINEL_ID = uuid.UUID("00000000-0000-4000-8000-0000000001d5")
+SENTINEL_NOW = datetime(1971, 1, 1, tzinfo=UTC)
+MAX_TEMPLATES = 1024
+
+
+@dataclass(frozen=True)
+class _Template:
+    head: str  # SQL up to the id placeholder
+    tail: str  # SQL after it
+    params: tuple[Any, ...]  # with the id parameter removed
+    id_at: int  # where the ids go in the parameter list
+    id_form: type  # how an id is passed: uuid.UUID or its hex str
+    slots: tuple[tuple[int, str, type], ...]  # (index, "user" | "now" | "since", form)
+
+
+_templates: dict[tuple[Any, ...], _Template | None] = {}
+_lock = threading.Lock()
+
+
+def _forms(value: Any) -> dict[Any, type]:
+    """The shapes a value may take once prepared for the database, mapped to their type."""
+    if isinstance(value, uuid.UUID):
+        return {value: uuid.UUID, value.hex: str}
+    adapted = connection.ops.adapt_datetimefield_value(value)
+    return {value: datetime, adapted: type(adapted)}
+
+
+def _prepare(value: Any, form: type) -> Any:
+    if isinstance(value, uuid.UUID):
+        return value if form is uuid.UUID else value.hex
+    return value if form is datetime else connection.ops.adapt_datetimefield_value(value)
+
+
+def _make(build: Callable[[Selection], QuerySet[Message]], sel: Selection) -> _Template | None:
+    sentinel = dataclasses.replace(sel, user_id=SENTINEL_USER, now=SENTINEL_NOW)
+    query = build(sentinel).filter(pk__in=[SENTINEL_ID]).values_list("pk", flat=True).query
+    sql, params = query.sql_with_params()
+    parts = sql.split("%s")
+    if len(parts) != len(params) + 1:
+        return None
+    roles = {
+        **dict.fromkeys(_forms(SENTINEL_ID), "id"),
+        **dict.fromkeys(_forms(SENTINEL_USER), "user"),
+        **dict.fromkeys(_forms(SENTINEL_NOW), "now"),
+        **dict.fromkeys(_forms(sentinel.lease_since), "since"),
+    }
+    forms = {
+        **_forms(SENTINEL_ID),
+        **_forms(SENTINEL_USER),
+        **_forms(SENTINEL_NOW),
+        **_forms(sentinel.lease_since),
+    }
+    id_at = -1
+    id_form: type = str
+    slots: list[tuple[int, str, type]] = []
+    kept: list[Any] = []
+    for index, value in enumerate(params):
+        role = roles.get(value) if isinstance(value, (str, uuid.UUID, datetime)) else None
+        if role == "id":
+            if id_at >= 0:
+                return None
+            id_at, id_form = index, forms[value]
+            continue
+        if role is not None:
+            slots.append((len(kept), role, forms[value]))
+        kept.append(value)
+    if id_at < 0 or not any(role == "user" for _, role, _ in slots):
+        return None
+    return _Template(
+        head="%s".join(parts[: id_at + 1]),
+        tail="%s".join(parts[id_at + 1 :]),
+        params=tuple(kept),
+        id_at=id_at,
+        id_form=id_form,
+        slots=tuple(slots),
+    )
+
+
+def bind(
+    key: str,
+    build: Callable[[Selection], QuerySet[Message]],
+    sel: Selection,
+    ids: Sequence[uuid.UUID],
+) -> tuple[str, list[Any]] | None:
+    """SQL and parameters selecting those of `ids` that satisfy `build(sel)`, or None when
+    the predicate cannot be templated (the caller then compiles it itself)."""
+    if not ids:
+        return None
+    flags = (
+        settings.DEBUG_ALLOW_SELF_LABELING,
+        settings.DEBUG_ALLOW_SELF_RANKING,
+        settings.DEBUG_ALLOW_DUPLICATE_TASKS,
+    )
+    try:
+        cache_key = (key, connection.vendor, sel.lang, sel.config, flags)
+        hash(cache_key)
+    except TypeError:
+        return None
+    if cache_key in _templates:
+        template = _templates[cache_key]
+    else:
+        template = _make(build, sel)
+        with _lock:
+            if len(_templates) >= MAX_TEMPLATES:
+                _templates.clear()
+            _templates[cache_key] = template
+    if template is None:
+        return None
+    values = {"user": sel.user_id, "now": sel.now, "since": sel.lease_since}
+    params = list(template.params)
+    for index, role, form in template.slots:
+        params[index] = _prepare(values[role], form)
+    id_params = [_prepare(i, template.id_form) for i in ids]
+    sql = template.head + ", ".join(["%s"] * len(ids)) + template.tail
+    return sql, params[: template.id_at] + id_params + params[template.id_at :]
+
+
+def clear() -> None:
+    """Forget every compiled predicate (tests)."""
+    _templates.clear()

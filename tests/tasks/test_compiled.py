@@ -1,0 +1,114 @@
+"""Compiled candidate predicates (tasks/compiled.py) select exactly what the ORM selects.
+
+Hand-out runs each kind's predicate as SQL compiled once per process and bound to the
+request's user and time (TREE-22 … TREE-29 through TREE-37's batch check and re-check).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import pytest
+from django.db import connection
+
+from tasks import compiled
+from tasks.services.handout import _kinds, _selection
+from tests.factories import (
+    MessageEmojiFactory,
+    MessageFactory,
+    MessageTreeStateFactory,
+    TaskFactory,
+    TextLabelsFactory,
+    UserFactory,
+)
+from trees.models import Message, TreeState
+
+if TYPE_CHECKING:
+    from pytest_django.fixtures import Settings as SettingsWrapper
+
+    from users.models import User
+
+pytestmark = pytest.mark.django_db
+
+S = TreeState
+
+
+def _world(user: User) -> None:
+    """Candidates and non-candidates of every kind, several of them excluded for `user`."""
+    growing = MessageTreeStateFactory.create(state=S.GROWING)
+    root = growing.message_tree
+    mine = MessageFactory.reply(root, user=user)  # own reply: never reviewed by user
+    other = MessageFactory.reply(root)
+    accepted = MessageFactory.reply(root, accepted=True)
+    MessageFactory.reply(accepted)
+    TextLabelsFactory.create(message=other, user=user)  # already labeled by user
+    MessageEmojiFactory.create(message=accepted, user=user, emoji="_skip_reply")
+    TaskFactory.create(  # a reply lease on the root, by someone else
+        payload_type="AssistantReplyPayload", parent_message_id=root.pk
+    )
+    MessageFactory.reply(mine, accepted=True)
+    review = MessageTreeStateFactory.create(state=S.INITIAL_PROMPT_REVIEW)
+    MessageTreeStateFactory.create(state=S.INITIAL_PROMPT_REVIEW, message_tree__user=user)
+    ranking = MessageTreeStateFactory.create(state=S.RANKING)
+    for _ in range(3):
+        MessageFactory.reply(ranking.message_tree, accepted=True)
+    del review
+
+
+@pytest.mark.parametrize("self_labeling", [False, True])
+def test_every_kind_compiles_and_selects_what_the_orm_selects(
+    settings: SettingsWrapper, self_labeling: bool
+) -> None:
+    settings.DEBUG_ALLOW_SELF_LABELING = self_labeling
+    compiled.clear()
+    user = UserFactory.create()
+    _world(user)
+    sel = _selection(user, "en")
+    ids = list(Message.objects.values_list("pk", flat=True))
+
+    checked = 0
+    for name, kind in _kinds(sel, random_request=False).items():
+        if kind.template is None:
+            continue
+        expected = set(kind.template(sel).filter(pk__in=ids).values_list("pk", flat=True))
+        bound = compiled.bind(kind.key, kind.template, sel, ids)
+        assert bound is not None, name
+        with connection.cursor() as cursor:
+            cursor.execute(*bound)
+            got = {Message._meta.pk.to_python(row[0]) for row in cursor.fetchall()}
+        assert got == expected, name
+        checked += 1
+    assert checked >= 10
+
+
+def test_a_template_binds_another_user_and_time() -> None:
+    """Compiled once for one user, the predicate answers for another user at another time."""
+    compiled.clear()
+    author, reviewer = UserFactory.create(), UserFactory.create()
+    tree = MessageTreeStateFactory.create(state=S.GROWING)
+    reply = MessageFactory.reply(tree.message_tree, user=author)
+    kinds_author = _kinds(_selection(author, "en"), random_request=False)
+    review = kinds_author["label_reply"]
+    template = review.template
+    assert template is not None
+
+    def passing(user: User, shift: timedelta = timedelta(0)) -> bool:
+        sel = _selection(user, "en")
+        sel = type(sel)(user_id=sel.user_id, lang=sel.lang, config=sel.config, now=sel.now + shift)
+        bound = compiled.bind(review.key, template, sel, [reply.pk])
+        assert bound is not None
+        with connection.cursor() as cursor:
+            cursor.execute(*bound)
+            return bool(cursor.fetchall())
+
+    assert not passing(author)  # own reply
+    assert passing(reviewer)
+    lease = TaskFactory.create(
+        user=reviewer, payload_type="LabelAssistantReplyPayload", parent_message_id=reply.pk
+    )
+    assert not passing(reviewer)  # the reviewer's own open task (TREE-29)
+    lease.expiry_date = lease.created_date + timedelta(minutes=1)
+    lease.save()
+    assert not passing(reviewer, timedelta(seconds=30))
+    assert passing(reviewer, timedelta(minutes=2))  # expired: holds nothing (TREE-54)
