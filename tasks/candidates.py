@@ -359,36 +359,40 @@ def _entries(state: TreeState, sel: Selection) -> QuerySet[Any]:
 
 
 SUPERSET_CACHE_MAX_KEYS = 1024
-_superset_cache: dict[tuple[TreeState, str], tuple[float, list[SupersetRow]]] = {}
+_RowsByRole = dict[str | None, list[SupersetRow]]
+_superset_cache: dict[tuple[TreeState, str], tuple[float, _RowsByRole]] = {}
 _superset_lock = threading.Lock()
 
 
-def superset_rows(state: TreeState, sel: Selection) -> list[SupersetRow]:
-    """The superset rows for trees in `state`, read at most once per
+def _by_role(rows: list[SupersetRow]) -> _RowsByRole:
+    split: _RowsByRole = {None: rows}
+    for row in rows:
+        split.setdefault(row[1], []).append(row)
+    return split
+
+
+def superset_rows(
+    state: TreeState, sel: Selection, *, role: str | None = None
+) -> list[SupersetRow]:
+    """The superset rows for trees in `state` (of one role, or all), read at most once per
     TASK_CANDIDATE_CACHE_SECONDS per process and language.
 
     The returned list is shared and must not be changed by the caller.
     """
     ttl = settings.TASK_CANDIDATE_CACHE_SECONDS
     if ttl <= 0:
-        return list(_entries(state, sel))
+        return _by_role(list(_entries(state, sel))).get(role, [])
     key = (state, sel.lang)
     cached = _superset_cache.get(key)
-    if cached is not None and cached[0] > time.monotonic():
-        return cached[1]
-    with _superset_lock:  # one reader per process refreshes; the others wait for it
-        cached = _superset_cache.get(key)
-        if cached is not None and cached[0] > time.monotonic():
-            return cached[1]
-        rows = list(_entries(state, sel))
-        if len(_superset_cache) >= SUPERSET_CACHE_MAX_KEYS:  # any language string may come in
-            clock = time.monotonic()
-            for stale in [k for k, (expiry, _) in _superset_cache.items() if expiry <= clock]:
-                del _superset_cache[stale]
-            if len(_superset_cache) >= SUPERSET_CACHE_MAX_KEYS:
-                _superset_cache.clear()
-        _superset_cache[key] = (time.monotonic() + ttl, rows)
-    return rows
+    if cached is None or cached[0] <= time.monotonic():
+        with _superset_lock:  # one reader per process refreshes; the others wait for it
+            cached = _superset_cache.get(key)
+            if cached is None or cached[0] <= time.monotonic():
+                if len(_superset_cache) >= SUPERSET_CACHE_MAX_KEYS:  # any string is a language
+                    _superset_cache.clear()
+                cached = (time.monotonic() + ttl, _by_role(list(_entries(state, sel))))
+                _superset_cache[key] = cached
+    return cached[1].get(role, [])
 
 
 def superset_cache_clear() -> None:

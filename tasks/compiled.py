@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 
 if TYPE_CHECKING:
@@ -70,35 +71,37 @@ def _prepare(value: Any, form: type) -> Any:
 def _make(build: Callable[[Selection], QuerySet[Message]], sel: Selection) -> _Template | None:
     sentinel = dataclasses.replace(sel, user_id=SENTINEL_USER, now=SENTINEL_NOW)
     query = build(sentinel).filter(pk__in=[SENTINEL_ID]).values_list("pk", flat=True).query
-    sql, params = query.sql_with_params()
+    try:
+        sql, params = query.sql_with_params()
+    except EmptyResultSet:  # e.g. Message.objects.none(): nothing to template
+        return None
     parts = sql.split("%s")
     if len(parts) != len(params) + 1:
         return None
-    roles = {
-        **dict.fromkeys(_forms(SENTINEL_ID), "id"),
-        **dict.fromkeys(_forms(SENTINEL_USER), "user"),
-        **dict.fromkeys(_forms(SENTINEL_NOW), "now"),
-        **dict.fromkeys(_forms(sentinel.lease_since), "since"),
-    }
-    forms = {
-        **_forms(SENTINEL_ID),
-        **_forms(SENTINEL_USER),
-        **_forms(SENTINEL_NOW),
-        **_forms(sentinel.lease_since),
+    # Each prepared form of a sentinel -> (what it stands for, the form's type).
+    sentinels = {
+        prepared: (role, form)
+        for role, value in (
+            ("id", SENTINEL_ID),
+            ("user", SENTINEL_USER),
+            ("now", SENTINEL_NOW),
+            ("since", sentinel.lease_since),
+        )
+        for prepared, form in _forms(value).items()
     }
     id_at = -1
     id_form: type = str
     slots: list[tuple[int, str, type]] = []
     kept: list[Any] = []
     for index, value in enumerate(params):
-        role = roles.get(value) if isinstance(value, (str, uuid.UUID, datetime)) else None
-        if role == "id":
+        found = sentinels.get(value) if isinstance(value, (str, uuid.UUID, datetime)) else None
+        if found is not None and found[0] == "id":
             if id_at >= 0:
                 return None
-            id_at, id_form = index, forms[value]
+            id_at, id_form = index, found[1]
             continue
-        if role is not None:
-            slots.append((len(kept), role, forms[value]))
+        if found is not None:
+            slots.append((len(kept), *found))
         kept.append(value)
     if id_at < 0 or not any(role == "user" for _, role, _ in slots):
         return None

@@ -66,13 +66,13 @@ NEVER_GENERATED = (T.SUMMARIZE_STORY, T.RATE_SUMMARY, T.RANK_INITIAL_PROMPTS)
 
 @dataclass(frozen=True)
 class _Kind:
-    """A way to fill a request: candidate targets, a cheap superset of them, a builder."""
+    """A way to fill a request: a builder and, for kinds with a target, the candidate query
+    for any selection, a cheap superset of it and a name for its compiled form (compiled.py).
+    """
 
-    candidates: Callable[[], QuerySet[Message]] | None
     build: Callable[[Message | None], BuiltTask]
-    superset: Callable[[], list[SupersetRow]] | None = None
-    # The candidate query for any selection, and a name for its compiled form (compiled.py).
     template: Callable[[Selection], QuerySet[Message]] | None = None
+    superset: Callable[[], list[SupersetRow]] | None = None
     key: str = ""
     lonely: bool = False  # reply kinds: TREE-34's lonely-parent preference applies
 
@@ -81,35 +81,21 @@ def _kinds(sel: Selection, *, random_request: bool) -> dict[str, _Kind]:
     """Every task kind and explicit type this request could be filled with."""
     A, P = MessageRole.ASSISTANT, MessageRole.PROMPTER
 
-    def template(
-        queryset: Callable[[Selection], QuerySet[Message]], of: str | None
-    ) -> Callable[[Selection], QuerySet[Message]]:
-        return lambda s: queryset(s) if of is None else queryset(s).filter(role=of)
-
     def kind(
         queryset: Callable[[Selection], QuerySet[Message]],
         of: str | None,
         build: Callable[[Message | None], BuiltTask],
-        superset: Callable[[], list[SupersetRow]] | None,
+        state: TreeState,
         *,
         lonely: bool = False,
     ) -> _Kind:
-        bound = template(queryset, of)
         return _Kind(
-            lambda: bound(sel),
             build,
-            superset,
-            template=bound,
+            template=lambda s: queryset(s) if of is None else queryset(s).filter(role=of),
+            superset=lambda: superset_rows(state, sel, role=of),
             key=f"{queryset.__name__}:{of}",
             lonely=lonely,
         )
-
-    def rows(state: TreeState, of: str | None) -> Callable[[], list[SupersetRow]]:
-        def read() -> list[SupersetRow]:
-            found = superset_rows(state, sel)
-            return found if of is None else [row for row in found if row[1] == of]
-
-        return read
 
     def build_review(target: Message | None) -> BuiltTask:
         return build_reply_review(sel, _required(target), random_request=random_request)
@@ -124,29 +110,30 @@ def _kinds(sel: Selection, *, random_request: bool) -> dict[str, _Kind]:
         return build_prompt_review(sel, _required(target))
 
     def reply(of: str | None) -> _Kind:
-        return kind(extendible_parents, of, build_reply_, rows(S.GROWING, of), lonely=True)
+        return kind(extendible_parents, of, build_reply_, S.GROWING, lonely=True)
 
     def review(of: str | None) -> _Kind:
-        return kind(replies_needing_review, of, build_review, rows(S.GROWING, of))
+        return kind(replies_needing_review, of, build_review, S.GROWING)
 
     def all_ranking_parents(s: Selection) -> QuerySet[Message]:
         return ranking_parents(s, count_only_rankable=False)
 
     prompt_review = kind(
-        prompts_needing_review, None, build_prompt_review_, rows(S.INITIAL_PROMPT_REVIEW, None)
+        prompts_needing_review, None, build_prompt_review_, S.INITIAL_PROMPT_REVIEW
     )
-    initial_prompt = _Kind(None, lambda t: build_initial_prompt())
+    initial_prompt = _Kind(lambda t: build_initial_prompt())
     if sel.config.rank_prompter_replies:
-        rank_prompter = kind(all_ranking_parents, A, build_ranking_, rows(S.RANKING, A))
+        rank_prompter = kind(all_ranking_parents, A, build_ranking_, S.RANKING)
     else:
-        rank_prompter = _Kind(lambda: Message.objects.none(), build_ranking_, None)
+        rank_prompter = _Kind(build_ranking_, template=lambda s: Message.objects.none())
     return {
         # random kinds (TREE-30)
+        # Without rank_prompter_replies only prompter parents (assistant groups) count.
         "ranking": kind(
             ranking_parents,
-            None,
+            None if sel.config.rank_prompter_replies else P,
             build_ranking_,
-            rows(S.RANKING, None if sel.config.rank_prompter_replies else P),
+            S.RANKING,
         ),
         "label_reply": review(None),
         "label_prompt": prompt_review,
@@ -156,7 +143,7 @@ def _kinds(sel: Selection, *, random_request: bool) -> dict[str, _Kind]:
         T.INITIAL_PROMPT: initial_prompt,
         T.PROMPTER_REPLY: reply(A),
         T.ASSISTANT_REPLY: reply(P),
-        T.RANK_ASSISTANT_REPLIES: kind(ranking_parents, P, build_ranking_, rows(S.RANKING, P)),
+        T.RANK_ASSISTANT_REPLIES: kind(ranking_parents, P, build_ranking_, S.RANKING),
         T.RANK_PROMPTER_REPLIES: rank_prompter,
         T.LABEL_INITIAL_PROMPT: prompt_review,
         T.LABEL_ASSISTANT_REPLY: review(A),
@@ -186,8 +173,8 @@ def task_availability(*, user: User, lang: str | None) -> dict[str, int]:
         elif request_type == T.INITIAL_PROMPT:
             counts[request_type] = missing_prompts(sel)
         else:
-            candidates = kinds[request_type].candidates
-            counts[request_type] = candidates().count() if candidates else 0
+            template = kinds[request_type].template
+            counts[request_type] = template(sel).count() if template else 0
     counts[T.RANDOM] = sum(counts.values())
     return counts
 
@@ -290,9 +277,9 @@ def _claim_and_build(sel: Selection, kind: _Kind) -> BuiltTask | None:
     full per-user predicate; the first passing id in permutation order is a uniformly
     random candidate. TREE-34's lonely-parent preference draws among lonely parents first.
     """
-    if kind.candidates is None:
-        return kind.build(None)
-    if kind.superset is None or kind.template is None:
+    if kind.template is None:
+        return kind.build(None)  # an initial prompt: no target
+    if kind.superset is None:
         return None
     rows = kind.superset()
     if _wants_lonely(sel, kind):

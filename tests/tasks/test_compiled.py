@@ -69,8 +69,8 @@ def test_every_kind_compiles_and_selects_what_the_orm_selects(
 
     checked = 0
     for name, kind in _kinds(sel, random_request=False).items():
-        if kind.template is None:
-            continue
+        if kind.template is None or kind.superset is None:
+            continue  # initial prompts; prompter rankings while rank_prompter_replies is off
         expected = set(kind.template(sel).filter(pk__in=ids).values_list("pk", flat=True))
         bound = compiled.bind(kind.key, kind.template, sel, ids)
         assert bound is not None, name

@@ -21,6 +21,8 @@ from trees.transitions import tree_transition
 if TYPE_CHECKING:
     from uuid import UUID
 
+    from tasks.models import Task
+
 pytestmark = pytest.mark.django_db
 
 S = TreeState
@@ -33,6 +35,19 @@ def _entries(tree_id: UUID) -> dict[UUID, tuple[str, str, str | None]]:
             message_tree_id=tree_id
         ).values_list("message_id", "lang", "role", "tree_state")
     }
+
+
+def _submit(task: Task, *, text: str, lang: str) -> Message:
+    """The text of `task`, submitted by its own user through the service (TREE-45)."""
+    assert task.user is not None
+    return submit_text_reply(
+        client=task.user.api_client,
+        user=task.user,
+        message_id=str(task.frontend_message_id),
+        user_message_id=f"submitted-{task.pk}",
+        text=text,
+        lang=lang,
+    )
 
 
 def test_a_transition_rewrites_the_state_of_every_message_of_the_tree() -> None:
@@ -77,14 +92,7 @@ def test_a_submitted_reply_is_indexed_with_its_language_role_and_tree_state() ->
         message_tree_id=root.pk,
     )
 
-    reply = submit_text_reply(
-        client=author.api_client,
-        user=author,
-        message_id=str(task.frontend_message_id),
-        user_message_id="reply-1",
-        text="An answer.",
-        lang="de",
-    )
+    reply = _submit(task, text="An answer.", lang="de")
 
     assert _entries(tree.pk)[reply.pk] == ("de", MessageRole.ASSISTANT, S.GROWING)
 
@@ -95,14 +103,7 @@ def test_a_submitted_prompt_is_indexed_in_initial_prompt_review() -> None:
         acked=True, user=author, api_client=author.api_client, payload_type="InitialPromptPayload"
     )
 
-    root = submit_text_reply(
-        client=author.api_client,
-        user=author,
-        message_id=str(task.frontend_message_id),
-        user_message_id="prompt-1",
-        text="A question?",
-        lang="es",
-    )
+    root = _submit(task, text="A question?", lang="es")
 
     assert _entries(root.pk) == {root.pk: ("es", MessageRole.PROMPTER, S.INITIAL_PROMPT_REVIEW)}
 
