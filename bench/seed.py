@@ -1178,34 +1178,39 @@ def _regclasses() -> list[str]:
 
 def drop_constraints(conn: psycopg.Connection[Any]) -> dict[str, list[tuple[str, str, str]]]:
     """Drop foreign keys, keys and indexes of the seeded tables; return how to restore them."""
-    saved: dict[str, list[tuple[str, str, str]]] = {"fk": [], "key": [], "index": []}
     tables = _regclasses()
-    with conn.cursor() as cur:
-        cur.execute(
+    # (kind, the query listing (table, name, definition), its parameters, how to drop one)
+    kinds = (
+        (
+            "fk",
             "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)"
             " FROM pg_constraint WHERE contype = 'f'"
             " AND (conrelid = ANY(%s::regclass[]) OR confrelid = ANY(%s::regclass[]))",
             [tables, tables],
-        )
-        saved["fk"] = cur.fetchall()
-        for table, name, _ in saved["fk"]:
-            cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-        cur.execute(
+            'ALTER TABLE {table} DROP CONSTRAINT "{name}"',
+        ),
+        (
+            "key",
             "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint"
             " WHERE contype IN ('p', 'u') AND conrelid = ANY(%s::regclass[])",
             [tables],
-        )
-        saved["key"] = cur.fetchall()
-        for table, name, _ in saved["key"]:
-            cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-        cur.execute(
+            'ALTER TABLE {table} DROP CONSTRAINT "{name}"',
+        ),
+        (
+            "index",
             "SELECT indrelid::regclass::text, indexrelid::regclass::text,"
             " pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = ANY(%s::regclass[])",
             [tables],
-        )
-        saved["index"] = cur.fetchall()
-        for _, name, _ in saved["index"]:
-            cur.execute(f"DROP INDEX {name}")
+            "DROP INDEX {name}",
+        ),
+    )
+    saved: dict[str, list[tuple[str, str, str]]] = {}
+    with conn.cursor() as cur:
+        for kind, query, params, drop in kinds:
+            cur.execute(query, params)
+            saved[kind] = cur.fetchall()
+            for table, name, _ in saved[kind]:
+                cur.execute(drop.format(table=table, name=name))
     return saved
 
 
