@@ -27,17 +27,43 @@ from bench.shape import LANGUAGES, database_name
 class _Timer:
     """A connection execute wrapper: counts queries and the time spent in them."""
 
-    def __init__(self) -> None:
+    def __init__(self, log: list[str] | None = None) -> None:
         self.queries = 0
         self.seconds = 0.0
+        self.log = log
 
     def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         start = time.perf_counter()
         try:
             return execute(sql, params, many, context)
         finally:
-            self.seconds += time.perf_counter() - start
+            elapsed = time.perf_counter() - start
+            self.seconds += elapsed
             self.queries += 1
+            if self.log is not None:
+                self.log.append(f"{elapsed * 1000:6.2f} ms  {' '.join(sql.split())[:400]}")
+
+
+def _area(filename: str) -> str:
+    """A profile entry's area: the package path below site-packages, or the project app."""
+    if "site-packages/" in filename:
+        parts = filename.split("site-packages/", 1)[1].split("/")
+        return "/".join(parts[:3] if parts[0] == "django" else parts[:1])
+    if filename.startswith(os.getcwd()):
+        return "canopy:" + filename[len(os.getcwd()) + 1 :].split("/")[0]
+    return "python" if filename.startswith(("/", "<")) else filename
+
+
+def _print_by_area(stats: pstats.Stats) -> None:
+    """Own time (tottime) summed by area, largest first."""
+    areas: dict[str, float] = {}
+    total = 0.0
+    for (filename, _, _), (_, _, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+        areas[_area(filename)] = areas.get(_area(filename), 0.0) + tottime
+        total += tottime
+    print("own time by area:")
+    for area, seconds in sorted(areas.items(), key=lambda item: -item[1])[:25]:
+        print(f"  {seconds / total * 100:5.1f} %  {area}")
 
 
 def main() -> None:
@@ -52,6 +78,14 @@ def main() -> None:
         metavar="N",
         default=0,
         help="profile the measured cycles (cProfile) and print the N costliest functions",
+    )
+    parser.add_argument(
+        "--sort", default="tottime", help="profile order (a pstats key, e.g. cumulative)"
+    )
+    parser.add_argument(
+        "--queries",
+        action="store_true",
+        help="print the statements of the last measured call of each endpoint",
     )
     args = parser.parse_args()
 
@@ -71,15 +105,22 @@ def main() -> None:
     client = Client(headers={"X-API-Key": bench_web_key()}, SERVER_NAME="127.0.0.1")
     results: dict[str, list[tuple[float, float, int]]] = {}
     kinds: dict[str, int] = {}
+    statements: dict[str, list[str]] = {}
 
     def call(endpoint: str, path: str, body: Any, keep: bool) -> Any:
-        timer = _Timer()
+        log: list[str] | None = [] if args.queries else None
+        timer = _Timer(log)
         start = time.perf_counter()
         with connection.execute_wrapper(timer):
             response = client.post(path, body, content_type="application/json")
         wall = time.perf_counter() - start
         if keep:
             results.setdefault(endpoint, []).append((wall, timer.seconds, timer.queries))
+            if log is not None:
+                label = endpoint
+                if endpoint == "request" and response.status_code == 200:
+                    label = f"request ({response.json()['type']})"
+                statements[label] = log
         return response
 
     class _Rollback(Exception):
@@ -113,7 +154,13 @@ def main() -> None:
 
     profiler.disable()
     if args.profile:
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(args.profile)
+        stats = pstats.Stats(profiler)
+        stats.sort_stats(args.sort).print_stats(args.profile)
+        _print_by_area(stats)
+
+    for label, log in statements.items():
+        print(f"--- {label}: {len(log)} statements")
+        print("\n".join(log))
 
     def ms(values: list[float], q: float) -> str:
         ordered = sorted(values)
