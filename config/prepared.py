@@ -1,0 +1,241 @@
+"""Querysets compiled once per process and run with new parameter values (hot paths).
+
+Building and compiling a queryset costs several times more Python than running a simple
+statement does. The statements of the task cycle (authenticate, lock the task, lock the
+message, mark it done, …) have a fixed shape: only their values change. A `Prepared`
+statement wraps a function that builds the queryset from named parameters. On first use
+per database connection alias it is built with a sentinel value for each parameter and
+compiled; the SQL is kept with the positions at which each sentinel landed in the
+parameter list. Each call then swaps the real values in, in the form the backend
+prepared the sentinel (a UUID is a UUID on PostgreSQL and a hex string on SQLite, a
+datetime an adapted string on SQLite), runs the SQL and converts the rows with the
+compiler's own converters, so the results are what the queryset would have returned.
+
+Only UUID, str, int and datetime parameters can be swapped; everything else (booleans,
+configuration, lists) must be fixed in the function. Compilation refuses, with
+ValueError at first use, a statement in which a sentinel does not appear as a whole
+parameter or appears inlined in the SQL text: such a statement must not be prepared,
+and a statement this module does not understand never runs with the wrong values.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import sql
+from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models import QuerySet
+
+R = TypeVar("R")  # what one result is: a model instance, a tuple or a value
+PARAM_TYPES = (uuid.UUID, str, int, datetime)
+_SENTINEL_BASE = 0x5E_4715_E1  # "sentinel"
+
+
+def _sentinel(kind: type, index: int) -> Any:
+    if kind is uuid.UUID:
+        return uuid.UUID(int=(_SENTINEL_BASE << 64) | index)
+    if kind is str:
+        return f"\u27e8prepared:{index}\u27e9"
+    if kind is int:
+        return 7_300_000_000_000 + index
+    if kind is datetime:
+        return datetime(1971, 1, 1, tzinfo=UTC) + timedelta(seconds=index)
+    raise TypeError(f"a prepared parameter is a UUID, str, int or datetime, not {kind}")
+
+
+def _forms(value: Any, connection: BaseDatabaseWrapper) -> dict[Any, str]:
+    """The shapes a backend may give a value in a parameter list, each with its name."""
+    if isinstance(value, uuid.UUID):
+        return {value: "uuid", value.hex: "hex", str(value): "str"}
+    if isinstance(value, datetime):
+        return {value: "value", connection.ops.adapt_datetimefield_value(value): "adapted"}
+    return {value: "value"}
+
+
+def _in_form(value: Any, form: str, connection: BaseDatabaseWrapper) -> Any:
+    if value is None:
+        # `= NULL` is never true, where the queryset would have said IS NULL.
+        raise ValueError("None cannot be a prepared value")
+    if form == "hex":
+        return value.hex
+    if form == "str":
+        return str(value)
+    if form == "adapted":
+        return connection.ops.adapt_datetimefield_value(value)
+    return value
+
+
+def _inlined(value: Any) -> tuple[str, ...]:
+    """The texts by which a sentinel would show if it were inlined in SQL."""
+    if isinstance(value, uuid.UUID):
+        return value.hex, str(value)
+    if isinstance(value, datetime):
+        return ("1971-01-01",)
+    return (str(value),)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: tuple[Any, ...]
+    slots: tuple[tuple[int, str, str], ...]  # (index in params, parameter name, form)
+    compiler: Any  # the compiler that made the SQL (select, klass_info, converters)
+
+    def bind(self, values: dict[str, Any], connection: BaseDatabaseWrapper) -> list[Any]:
+        params = list(self.params)
+        for index, name, form in self.slots:
+            params[index] = _in_form(values[name], form, connection)
+        return params
+
+
+def _locate(
+    compiled_sql: str, params: tuple[Any, ...], sentinels: dict[str, Any], connection: Any
+) -> tuple[tuple[Any, ...], tuple[tuple[int, str, str], ...]]:
+    """The constant parameters and where each named parameter goes (ValueError if unsure)."""
+    by_form = {
+        form_value: (name, form)
+        for name, value in sentinels.items()
+        for form_value, form in _forms(value, connection).items()
+    }
+    slots: list[tuple[int, str, str]] = []
+    for index, param in enumerate(params):
+        found = by_form.get(param) if isinstance(param, PARAM_TYPES) else None
+        if found is not None:
+            slots.append((index, *found))
+    placed = {name for _, name, _ in slots}
+    for name, value in sentinels.items():
+        if name not in placed or any(text in compiled_sql for text in _inlined(value)):
+            raise ValueError(f"parameter {name!r} is not a whole parameter of the statement")
+    return params, tuple(slots)
+
+
+class _Statement:
+    """What select and update statements share: sentinels and the per-alias cache."""
+
+    def __init__(self, build: Callable[..., Any], params: dict[str, type]) -> None:
+        self.build = build
+        self.sentinels = {name: _sentinel(kind, i) for i, (name, kind) in enumerate(params.items())}
+        self._compiled: dict[tuple[str, str], _Compiled] = {}
+        self._lock = threading.Lock()
+
+    def _get(self, alias: str) -> _Compiled:
+        connection = connections[alias]
+        key = (alias, connection.vendor)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            with self._lock:
+                compiled = self._compile(alias)
+                self._compiled[key] = compiled
+        return compiled
+
+    def _compile(self, alias: str) -> _Compiled:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def clear(self) -> None:
+        """Forget the compiled forms (tests that change what the SQL depends on)."""
+        self._compiled.clear()
+
+
+class Prepared(_Statement, Generic[R]):
+    """A select statement: `build(**params)` returns a queryset of model instances or a
+    `values_list()` queryset; `rows()` gives what iterating it would give."""
+
+    def __init__(self, build: Callable[..., QuerySet[Any, Any]], **params: type) -> None:
+        super().__init__(build, params)
+
+    def _compile(self, alias: str) -> _Compiled:
+        queryset = self.build(**self.sentinels)
+        compiler = queryset.query.get_compiler(using=alias)
+        sql_text, params = compiler.as_sql()
+        params, slots = _locate(sql_text, tuple(params), self.sentinels, connections[alias])
+        compiler.prepared_values = queryset._iterable_class.__name__ in {
+            "ValuesListIterable",
+            "FlatValuesListIterable",
+        }
+        compiler.prepared_flat = queryset._iterable_class.__name__ == "FlatValuesListIterable"
+        if not compiler.prepared_values and queryset._iterable_class.__name__ != "ModelIterable":
+            raise ValueError("only model and values_list() querysets can be prepared")
+        return _Compiled(sql_text, params, slots, compiler)
+
+    def rows(self, **values: Any) -> list[R]:
+        """The results: model instances, tuples, or values for a flat values_list()."""
+        alias = DEFAULT_DB_ALIAS
+        compiled = self._get(alias)
+        connection = connections[alias]
+        compiler = compiled.compiler
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, compiled.bind(values, connection))
+            fetched = cursor.fetchall()
+        fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
+        converters = compiler.get_converters(fields)
+        rows = list(compiler.apply_converters(fetched, converters)) if converters else fetched
+        if compiler.prepared_values:
+            values_rows: list[Any] = (
+                [row[0] for row in rows] if compiler.prepared_flat else [tuple(r) for r in rows]
+            )
+            return values_rows
+        return self._instances(compiler, rows, alias)
+
+    def first(self, **values: Any) -> R | None:
+        """The first result, or None (give the queryset its order and `[:1]`)."""
+        rows = self.rows(**values)
+        return rows[0] if rows else None
+
+    @staticmethod
+    def _instances(compiler: Any, rows: list[Any], alias: str) -> list[Any]:
+        """Model instances as ModelIterable makes them, select_related objects included."""
+        select, klass_info = compiler.select, compiler.klass_info
+        model_cls = klass_info["model"]
+        select_fields = klass_info["select_fields"]
+        start, end = select_fields[0], select_fields[-1] + 1
+        init_list = [f[0].target.attname for f in select[start:end]]
+        populators = get_related_populators(klass_info, select, alias)
+        objects = []
+        for row in rows:
+            obj = model_cls.from_db(alias, init_list, row[start:end])
+            for populator in populators:
+                populator.populate(row, obj)
+            for attr_name, col_pos in (compiler.annotation_col_map or {}).items():
+                setattr(obj, attr_name, row[col_pos])
+            objects.append(obj)
+        return objects
+
+
+class PreparedUpdate(_Statement):
+    """An update: `build(**params)` returns `(queryset, {field: new value})`; `run()`
+    returns the number of rows changed, as `QuerySet.update()` does. Single-table only."""
+
+    def __init__(
+        self, build: Callable[..., tuple[QuerySet[Any], dict[str, Any]]], **params: type
+    ) -> None:
+        super().__init__(build, params)
+
+    def _compile(self, alias: str) -> _Compiled:
+        queryset, changes = self.build(**self.sentinels)
+        query = queryset.query.chain(sql.UpdateQuery)
+        query.add_update_values(changes)
+        query.annotations = {}
+        if query.related_updates or query.count_active_tables() > 1:
+            raise ValueError("only single-table updates can be prepared")
+        compiler = query.get_compiler(using=alias)
+        sql_text, params = compiler.as_sql()
+        params, slots = _locate(sql_text, tuple(params), self.sentinels, connections[alias])
+        return _Compiled(sql_text, params, slots, compiler)
+
+    def run(self, **values: Any) -> int:
+        alias = DEFAULT_DB_ALIAS
+        compiled = self._get(alias)
+        connection = connections[alias]
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, compiled.bind(values, connection))
+            return int(cursor.rowcount)

@@ -1,0 +1,147 @@
+"""Prepared statements give what their querysets give (config/prepared.py)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from config.prepared import Prepared, PreparedUpdate
+from tasks.models import Task
+from tests.factories import TaskFactory, UserFactory, UserIdentityFactory
+from users.models import User, UserIdentity
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+pytestmark = pytest.mark.django_db
+
+
+def _identity(client_id: uuid.UUID, auth_method: str, username: str) -> QuerySet[UserIdentity]:
+    return (
+        UserIdentity.objects.select_related("user")
+        .filter(api_client_id=client_id, auth_method=auth_method, username=username)
+        .order_by()[:1]
+    )
+
+
+IDENTITY: Prepared[UserIdentity] = Prepared(
+    _identity, client_id=uuid.UUID, auth_method=str, username=str
+)
+
+
+def test_a_prepared_select_gives_the_querysets_instances_with_their_related_objects() -> None:
+    identities = [UserIdentityFactory.create() for _ in range(3)]
+    for identity in identities:  # the same compiled SQL, bound to each one's values
+        args: dict[str, Any] = {
+            "client_id": identity.api_client_id,
+            "auth_method": identity.auth_method,
+            "username": identity.username,
+        }
+        expected = _identity(**args).get()
+        got = IDENTITY.first(**args)
+        assert isinstance(got, UserIdentity)
+        assert got == expected
+        assert got.created_date == expected.created_date
+        assert got.user == expected.user
+        # select_related filled the user: reading it costs no query.
+        assert got._state.fields_cache["user"].display_name == expected.user.display_name
+        assert got._state.adding is False
+        assert got._state.db == "default"
+
+
+def test_no_row_gives_none() -> None:
+    assert IDENTITY.first(client_id=uuid.uuid4(), auth_method="local", username="nobody") is None
+
+
+def test_values_lists_and_datetime_parameters() -> None:
+    now = timezone.now()
+    old = TaskFactory.create(created_date=now - timedelta(days=2))
+    new = TaskFactory.create(created_date=now, user=old.user, api_client=old.api_client)
+    flat: Prepared[uuid.UUID] = Prepared(
+        lambda user_id, since: (
+            Task.objects.filter(user_id=user_id, created_date__gte=since)
+            .order_by("created_date")
+            .values_list("pk", flat=True)
+        ),
+        user_id=uuid.UUID,
+        since=datetime,
+    )
+    assert flat.rows(user_id=old.user_id, since=now - timedelta(days=3)) == [old.pk, new.pk]
+    assert flat.rows(user_id=old.user_id, since=now - timedelta(days=1)) == [new.pk]
+    pairs: Prepared[tuple[uuid.UUID, bool, datetime]] = Prepared(
+        lambda task_id: Task.objects.filter(pk=task_id).values_list("pk", "done", "created_date"),
+        task_id=uuid.UUID,
+    )
+    assert pairs.rows(task_id=new.pk) == [(new.pk, False, now)]
+
+
+def test_a_prepared_update_changes_the_rows_and_counts_them() -> None:
+    task = TaskFactory.create()
+    other = TaskFactory.create()
+    mark_done = PreparedUpdate(
+        lambda task_id, when: (
+            Task.objects.filter(pk=task_id, done=False),
+            {"done": True, "done_date": when},
+        ),
+        task_id=uuid.UUID,
+        when=datetime,
+    )
+    when = timezone.now()
+    assert mark_done.run(task_id=task.pk, when=when) == 1
+    assert mark_done.run(task_id=task.pk, when=when) == 0  # the filter holds constants too
+    task.refresh_from_db()
+    other.refresh_from_db()
+    assert (task.done, task.done_date) == (True, when)
+    assert (other.done, other.done_date) == (False, None)
+
+
+def test_an_update_with_an_expression() -> None:
+    user = UserFactory.create(streak_days=4)
+    bump = PreparedUpdate(
+        lambda user_id: (User.objects.filter(pk=user_id), {"streak_days": F("streak_days") + 1}),
+        user_id=uuid.UUID,
+    )
+    with transaction.atomic():
+        assert bump.run(user_id=user.pk) == 1
+    user.refresh_from_db()
+    assert user.streak_days == 5
+
+
+def test_a_parameter_that_is_not_a_whole_parameter_is_refused() -> None:
+    """`contains` wraps the value in a LIKE pattern: swapping it would be wrong."""
+    containing: Prepared[User] = Prepared(
+        lambda text: User.objects.filter(display_name__contains=text), text=str
+    )
+    with pytest.raises(ValueError, match="'text' is not a whole parameter"):
+        containing.rows(text="x")
+
+
+def test_a_parameter_inlined_in_the_sql_is_refused() -> None:
+    limited: Prepared[User] = Prepared(lambda count: User.objects.all()[:count], count=int)
+    with pytest.raises(ValueError, match="'count' is not a whole parameter"):
+        limited.rows(count=3)
+
+
+def test_none_and_unsupported_types_are_refused() -> None:
+    with pytest.raises(TypeError):
+        Prepared(lambda flag: User.objects.filter(enabled=flag), flag=bool)
+    by_id: Prepared[User] = Prepared(
+        lambda user_id: User.objects.filter(pk=user_id), user_id=uuid.UUID
+    )
+    with pytest.raises(ValueError, match="None"):
+        by_id.rows(user_id=None)
+
+
+def test_updates_across_tables_are_refused() -> None:
+    across = PreparedUpdate(
+        lambda name: (User.objects.filter(identities__username=name), {"notes": "x"}),
+        name=str,
+    )
+    with pytest.raises(ValueError, match="single-table"):
+        across.run(name="x")
