@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -13,8 +13,8 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 
+from users.client_cache import api_client_for_key
 from users.models import ApiClient
-from users.selectors import api_client_get_by_key
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -23,8 +23,11 @@ if TYPE_CHECKING:
 API_KEY_HEADER = "X-API-Key"
 API_KEY_QUERY_PARAM = "api_key"
 # `last_used_date` is informational: refresh it at most this often per client, so that
-# authentication does not write the client row on every request.
+# authentication does not write the client row on every request. Each process remembers
+# when it last wrote it (a cached client carries the date it was cached with).
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+MAX_REMEMBERED_CLIENTS = 1024
+_last_used_written: dict[Any, datetime] = {}
 
 
 def presented_key(request: Request) -> str:
@@ -44,19 +47,28 @@ class ApiKeyAuthentication(BaseAuthentication):
     """
 
     def authenticate(self, request: Request) -> tuple[None, ApiClient]:
-        key = presented_key(request)
-        client = api_client_get_by_key(key=key) if key else None
+        client = api_client_for_key(presented_key(request))
         if client is None or not client.enabled:
             raise exceptions.AuthenticationFailed("Could not validate the API key")
-        now = timezone.now()
-        if client.last_used_date is None or now - client.last_used_date > LAST_USED_RESOLUTION:
-            ApiClient.objects.filter(pk=client.pk).filter(
-                Q(last_used_date__isnull=True) | Q(last_used_date__lt=now - LAST_USED_RESOLUTION)
-            ).update(last_used_date=now)
+        _touch(client)
         return None, client
 
     def authenticate_header(self, request: Request) -> str | None:
         return None  # 403, not 401: the protocol has no challenge (API-GEN-8 code 2)
+
+
+def _touch(client: ApiClient) -> None:
+    """Set `last_used_date` to now when it is older than LAST_USED_RESOLUTION."""
+    now = timezone.now()
+    seen = [d for d in (client.last_used_date, _last_used_written.get(client.pk)) if d]
+    if seen and now - max(seen) <= LAST_USED_RESOLUTION:
+        return
+    ApiClient.objects.filter(pk=client.pk).filter(
+        Q(last_used_date__isnull=True) | Q(last_used_date__lt=now - LAST_USED_RESOLUTION)
+    ).update(last_used_date=now)
+    if len(_last_used_written) >= MAX_REMEMBERED_CLIENTS:
+        _last_used_written.clear()
+    _last_used_written[client.pk] = now
 
 
 class IsTrustedClient(BasePermission):

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from django.db.models import F, Q, Value
 from django.db.models.functions import StrIndex
 from django.db.models.lookups import GreaterThan
 
+from config.prepared import Prepared
 from shared_protocol.cursors import Page, Position, page
 from shared_protocol.errors import DomainError, ErrorCode
 from users.keys import api_key_hash
 from users.models import ApiClient, User, UserIdentity
 
 if TYPE_CHECKING:
-    from uuid import UUID
-
     from django.db.models import QuerySet
 
 
@@ -23,7 +23,12 @@ def api_client_get_by_key(*, key: str) -> ApiClient | None:
     """The API client whose key is `key`, enabled or not; None when no client has it."""
     if not key:
         return None
-    return ApiClient.objects.filter(key_hash=api_key_hash(key)).first()
+    return api_client_get_by_hash(key_hash=api_key_hash(key))
+
+
+def api_client_get_by_hash(*, key_hash: str) -> ApiClient | None:
+    """The API client whose stored key hash is `key_hash`, or None."""
+    return ApiClient.objects.filter(key_hash=key_hash).order_by().first()
 
 
 def identity_get(*, client_id: UUID, auth_method: str, username: str) -> UserIdentity | None:
@@ -31,11 +36,20 @@ def identity_get(*, client_id: UUID, auth_method: str, username: str) -> UserIde
 
     Merged-away users never own identities (merges move them), so the user is live.
     """
-    return (
+    return _IDENTITY.first(client_id=client_id, auth_method=auth_method, username=username)
+
+
+# Every task request and submission reads it (config/prepared.py).
+_IDENTITY: Prepared[UserIdentity] = Prepared(
+    lambda client_id, auth_method, username: (
         UserIdentity.objects.select_related("user")
         .filter(api_client_id=client_id, auth_method=auth_method, username=username)
-        .first()
-    )
+        .order_by()[:1]
+    ),
+    client_id=UUID,
+    auth_method=str,
+    username=str,
+)
 
 
 def user_scope(*, client: ApiClient, api_client_id: UUID | None) -> UUID | None:

@@ -192,6 +192,13 @@ TASK_VALIDITY_MINUTES = env.int("TASK_VALIDITY_MINUTES", default=2880)
 # this many seconds (0 = read it on every request). New work waits at most this long to be
 # offered; work that is gone is never offered (the full predicate is always checked).
 TASK_CANDIDATE_CACHE_SECONDS = env.float("TASK_CANDIDATE_CACHE_SECONDS", default=5.0)
+# API clients are kept in the Django cache under their key's hash for this many seconds
+# (0 = read the client row on every request). Every change replaces the entry with a
+# tombstone, so a disabled client or a rotated key stops working at once. Off by default
+# without Redis: the database cache would cost a query as well.
+API_CLIENT_CACHE_SECONDS = env.float(
+    "API_CLIENT_CACHE_SECONDS", default=300.0 if REDIS_URL else 0.0
+)
 TASK_RETENTION_DAYS: int | None = env.int("TASK_RETENTION_DAYS", default=None)
 DUPLICATE_MESSAGE_FILTER_WINDOW_MINUTES = env.int(
     "DUPLICATE_MESSAGE_FILTER_WINDOW_MINUTES", default=120

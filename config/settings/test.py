@@ -11,3 +11,4 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 TREE_MANAGER_CONFIG_TTL_SECONDS = 0.0
 # Every test sees the candidates its own writes made (tests of the cache turn it back on).
 TASK_CANDIDATE_CACHE_SECONDS = 0.0
+API_CLIENT_CACHE_SECONDS = 0.0

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 
 from config.secrets import MIN_SECRET_LENGTH, is_weak_secret
+from users.client_cache import api_client_cache_invalidate
 from users.errors import InvalidApiKey
 from users.keys import KEY_PREFIX_LENGTH, api_key_generate, api_key_hash
 from users.models import ApiClient
@@ -86,6 +87,7 @@ def api_client_update(
         before = {name: getattr(current, name) for name in changes}
         changed = {name: value for name, value in changes.items() if before[name] != value}
         if changed:
+            api_client_cache_invalidate([current.key_hash])
             ApiClient.objects.filter(pk=client.pk).update(**changed)
             api_client_changed.send(
                 sender=ApiClient,
@@ -106,6 +108,8 @@ def api_client_rotate_key(
     """Give `client` a new key; the old one stops working at once (MOD-22). Journaled."""
     key = _checked_key(key)
     with transaction.atomic():
+        old_hashes = ApiClient.objects.select_for_update().filter(pk=client.pk)
+        api_client_cache_invalidate(old_hashes.values_list("key_hash", flat=True))
         ApiClient.objects.filter(pk=client.pk).update(
             key_prefix=key[:KEY_PREFIX_LENGTH], key_hash=api_key_hash(key)
         )
