@@ -92,7 +92,7 @@ def tree_transition(
             f"{', '.join(sorted(forbidden))} -> {target} is not in the transition table"
         )
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         # Lock the row and read its state, then write conditionally: the UPDATE's WHERE
         # clause is the compare-and-set, the lock tells us which source state it was.
         row = (

@@ -7,15 +7,17 @@ written (TREE-40): the lottery, auto-moderation and transitions run elsewhere.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
 
+from config.prepared import Prepared
 from shared_protocol.enums import MessageRole, TaskRequestType
 from shared_protocol.envelope import wrap
 from shared_protocol.errors import DomainError, ErrorCode
@@ -218,15 +220,45 @@ def task_request(
 
 def _apply_pending_cap(sel: Selection) -> None:
     """TREE-21: at most `max_pending_tasks_per_user` open tasks younger than the span."""
-    User.objects.select_for_update().filter(pk=sel.user_id).values_list("pk").first()
-    pending = Task.objects.filter(
-        user_id=sel.user_id,
-        done=False,
-        skipped=False,
-        created_date__gte=sel.lease_since,
-    ).count()
-    if pending >= sel.config.max_pending_tasks_per_user:
+    _USER_LOCK.rows(user_id=sel.user_id)
+    cap = sel.config.max_pending_tasks_per_user
+    if cap <= 0 or len(_pending(cap).rows(user_id=sel.user_id, since=sel.lease_since)) >= cap:
         raise DomainError(ErrorCode.TASK_TOO_MANY_PENDING, "Too many pending tasks")
+
+
+# Statements every task request runs (config/prepared.py). The user row lock serialises
+# one user's requests; counting pending tasks stops at the cap.
+_USER_LOCK: Prepared[uuid.UUID] = Prepared(
+    lambda user_id: (
+        User.objects.select_for_update().filter(pk=user_id).order_by().values_list("pk", flat=True)
+    ),
+    user_id=uuid.UUID,
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _pending(cap: int) -> Prepared[uuid.UUID]:
+    return Prepared(
+        lambda user_id, since: (
+            Task.objects.filter(user_id=user_id, done=False, skipped=False, created_date__gte=since)
+            .order_by()
+            .values_list("pk", flat=True)[:cap]
+        ),
+        user_id=uuid.UUID,
+        since=datetime,
+    )
+
+
+_CLAIM: Prepared[Message] = Prepared(
+    lambda message_id: (
+        Message.objects.select_for_update(
+            skip_locked=connection.features.has_select_for_update_skip_locked
+        )
+        .filter(pk=message_id)
+        .order_by()[:1]
+    ),
+    message_id=uuid.UUID,
+)
 
 
 def _weights(sel: Selection) -> dict[str, float]:
@@ -414,10 +446,7 @@ def _claim(check: _Predicate, candidate_id: uuid.UUID) -> Message | None:
     transaction already holds the database lock, so hand-outs are serialised. The task row
     is inserted before the lock is released, at commit.
     """
-    locking = Message.objects.select_for_update(
-        skip_locked=connection.features.has_select_for_update_skip_locked
-    )
-    target = locking.filter(pk=candidate_id).first()
+    target = _CLAIM.first(message_id=candidate_id)
     if target is None:
         return None
     if candidate_id not in check.passing([candidate_id]):

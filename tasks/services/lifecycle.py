@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from http import HTTPStatus
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from django.db import IntegrityError, transaction
 
+from config.prepared import Prepared, PreparedUpdate
 from shared_protocol.enums import EmojiCode
 from shared_protocol.errors import DomainError, ErrorCode
 from tasks.models import Task
@@ -20,8 +22,6 @@ from tasks.signals import task_skipped
 from trees.randomness import now
 
 if TYPE_CHECKING:
-    from uuid import UUID
-
     from users.models import ApiClient
 
 # TREE-52: the skip emoji a nack puts on the task's target, by payload type.
@@ -54,20 +54,36 @@ def task_acknowledge(*, client: ApiClient, task_id: UUID, frontend_message_id: s
                 raise DomainError(ErrorCode.TASK_EXPIRED, "The task has expired")
             if task.done or task.ack:
                 raise DomainError(ErrorCode.TASK_ALREADY_UPDATED, "The task was already updated")
-            if Task.objects.filter(
-                api_client_id=client.pk, frontend_message_id=frontend_message_id
-            ).exists():
+            if _FRONTEND_ID_TAKEN.rows(client_id=client.pk, frontend_id=frontend_message_id):
                 raise DomainError(
                     ErrorCode.INVALID_FRONTEND_MESSAGE_ID, "The message id is already in use"
                 )
-            Task.objects.filter(pk=task.pk).update(
-                frontend_message_id=frontend_message_id, ack=True
-            )
+            _ACK.run(task_id=task.pk, frontend_id=frontend_message_id)
     except IntegrityError:
         # A concurrent ack of another task took the id first (unique per client).
         raise DomainError(
             ErrorCode.INVALID_FRONTEND_MESSAGE_ID, "The message id is already in use"
         ) from None
+
+
+# The ack's statements (config/prepared.py).
+_FRONTEND_ID_TAKEN: Prepared[UUID] = Prepared(
+    lambda client_id, frontend_id: (
+        Task.objects.filter(api_client_id=client_id, frontend_message_id=frontend_id)
+        .order_by()
+        .values_list("pk", flat=True)[:1]
+    ),
+    client_id=UUID,
+    frontend_id=str,
+)
+_ACK = PreparedUpdate(
+    lambda task_id, frontend_id: (
+        Task.objects.filter(pk=task_id),
+        {"frontend_message_id": frontend_id, "ack": True},
+    ),
+    task_id=UUID,
+    frontend_id=str,
+)
 
 
 def _not_found_as_404(exc: DomainError) -> DomainError:

@@ -10,7 +10,7 @@ tree checks) → acting user.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef
 
+from config.prepared import Prepared, PreparedUpdate
 from shared_protocol.enums import EmojiCode, TextLabel
 from shared_protocol.errors import DomainError, ErrorCode
 from stats.services import stats_mark_dirty
@@ -36,7 +37,6 @@ from users.models import User
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
-    from datetime import datetime
 
     from users.models import ApiClient
 
@@ -54,37 +54,83 @@ def task_mark_done(task: Task, *, now: datetime) -> None:
         return
     task.done = True
     task.done_date = now
-    task.save(update_fields=["done", "done_date"])
+    _MARK_DONE.run(task_id=task.pk, when=now)
 
 
-def user_record_activity(*, user_id: UUID) -> None:
+def user_record_activity(*, user: User) -> None:
     """Update the activity date and streak of a user after a task submission (STAT-13).
 
     A new streak starts (start = now, 0 days) when the start is unset or in the future, or
     the previous activity is unset or more than `USER_STREAK_MAX_GAP_HOURS` ago; otherwise
     the streak counts whole 24-hour periods since its start. Call it in the submission's
     transaction; the user row is locked last (the lock order above).
+
+    `user` carries the streak as the request read it. The update is conditional on the row
+    still holding those values (one statement); only when a concurrent submission of the
+    same user changed them is the row locked and read again.
     """
     now = randomness.now()
-    with transaction.atomic():
-        row = (
-            User.objects.select_for_update()
-            .filter(pk=user_id)
-            .values("streak_last_day_date", "last_activity_date")
-            .first()
-        )
-        if row is None:
-            return
-        start: datetime | None = row["streak_last_day_date"]
-        previous: datetime | None = row["last_activity_date"]
-        max_gap = timedelta(hours=settings.USER_STREAK_MAX_GAP_HOURS)
-        if start is None or start > now or previous is None or now - previous > max_gap:
-            start, days = now, 0
-        else:
-            days = (now - start) // timedelta(days=1)
-        User.objects.filter(pk=user_id).update(
-            streak_last_day_date=start, streak_days=days, last_activity_date=now
-        )
+    read_start, read_previous = user.streak_last_day_date, user.last_activity_date
+    start, days = _streak(read_start, read_previous, now)
+    with transaction.atomic(savepoint=False):
+        if read_start is not None and read_previous is not None:
+            updated = _STREAK_IF_UNCHANGED.run(
+                user_id=user.pk,
+                read_start=read_start,
+                read_previous=read_previous,
+                start=start,
+                days=days,
+                now=now,
+            )
+        else:  # NULL compares with IS NULL, which a prepared `=` cannot do
+            updated = User.objects.filter(
+                pk=user.pk, streak_last_day_date=read_start, last_activity_date=read_previous
+            ).update(streak_last_day_date=start, streak_days=days, last_activity_date=now)
+        if not updated:
+            row = (
+                User.objects.select_for_update()
+                .filter(pk=user.pk)
+                .values("streak_last_day_date", "last_activity_date")
+                .first()
+            )
+            if row is None:
+                return
+            start, days = _streak(row["streak_last_day_date"], row["last_activity_date"], now)
+            User.objects.filter(pk=user.pk).update(
+                streak_last_day_date=start, streak_days=days, last_activity_date=now
+            )
+    user.streak_last_day_date, user.streak_days, user.last_activity_date = start, days, now
+
+
+_STREAK_IF_UNCHANGED = PreparedUpdate(
+    lambda user_id, read_start, read_previous, start, days, now: (
+        User.objects.filter(
+            pk=user_id, streak_last_day_date=read_start, last_activity_date=read_previous
+        ),
+        {"streak_last_day_date": start, "streak_days": days, "last_activity_date": now},
+    ),
+    user_id=UUID,
+    read_start=datetime,
+    read_previous=datetime,
+    start=datetime,
+    days=int,
+    now=datetime,
+)
+_MARK_DONE = PreparedUpdate(
+    lambda task_id, when: (Task.objects.filter(pk=task_id), {"done": True, "done_date": when}),
+    task_id=UUID,
+    when=datetime,
+)
+
+
+def _streak(
+    start: datetime | None, previous: datetime | None, now: datetime
+) -> tuple[datetime, int]:
+    """STAT-13: the streak start and its whole days after an activity at `now`."""
+    max_gap = timedelta(hours=settings.USER_STREAK_MAX_GAP_HOURS)
+    if start is None or start > now or previous is None or now - previous > max_gap:
+        return now, 0
+    return start, (now - start) // timedelta(days=1)
 
 
 # --- task-based labels (TREE-46) ------------------------------------------------------------
@@ -137,32 +183,23 @@ def submit_task_labels(
                 f"Mandatory labels missing: {', '.join(missing)}",
             )
 
-        message = (
-            Message.objects.select_for_update(no_key=True)
-            .filter(pk=target_id)
-            .only("id", "user_id")
-            .first()
-            if target_id is not None
-            else None
-        )
+        message = _LOCK_EVALUATED.first(message_id=target_id) if target_id is not None else None
         if message is None:
             raise DomainError(ErrorCode.MESSAGE_NOT_FOUND, "The labeled message does not exist")
         if not settings.DEBUG_ALLOW_SELF_LABELING and message.user_id == user.pk:
             raise DomainError(
                 ErrorCode.TEXT_LABELS_NO_SELF_LABELING, "You cannot review your own message"
             )
-        if (
-            not settings.DEBUG_ALLOW_DUPLICATE_TASKS
-            and TextLabels.objects.filter(
-                message_id=message.pk, user_id=user.pk, task_id__isnull=False
-            ).exists()
+        if not settings.DEBUG_ALLOW_DUPLICATE_TASKS and _REVIEWED_BY.rows(
+            message_id=message.pk, user_id=user.pk
         ):
             raise DomainError(
                 ErrorCode.TEXT_LABELS_DUPLICATE_TASK_REPLY, "You already reviewed this message"
             )
-        if TextLabels.objects.filter(task_id=task.pk).exists():
+        if task.collective and TextLabels.objects.filter(task_id=task.pk).exists():
             # DATA-8: a label task yields one row (its id is the task id), so a collective
-            # label task, which stays open, takes only its first review (TREE-53).
+            # label task, which stays open, takes only its first review (TREE-53). Any
+            # other task with a review is done, which task validation refused.
             raise DomainError(ErrorCode.TASK_ALREADY_DONE, "The task already has its review")
 
         now = randomness.now()
@@ -176,7 +213,8 @@ def submit_task_labels(
             text=text,
             labels=dict(labels),
         )
-        Message.objects.filter(pk=message.pk).update(review_count=F("review_count") + 1)
+        _COUNT_REVIEW.run(message_id=message.pk)
+        message.review_count += 1  # the row is locked: this is the stored count
         task_mark_done(task, now=now)
         labels_stored.send(
             sender=TextLabels,
@@ -187,8 +225,10 @@ def submit_task_labels(
             api_client_id=client.pk,
         )
         stats_mark_dirty([user.pk, message.user_id])
-        review_evaluate(message_id=message.pk, user_id=user.pk, api_client_id=client.pk)
-        user_record_activity(user_id=user.pk)
+        review_evaluate(
+            message_id=message.pk, user_id=user.pk, api_client_id=client.pk, locked=message
+        )
+        user_record_activity(user=user)
     return row
 
 
@@ -241,8 +281,52 @@ def _accepts(acceptance: Fraction | None, threshold: float) -> bool:
     return acceptance is not None and acceptance > Fraction(str(threshold))
 
 
+# What review evaluation reads of a message.
+EVALUATED_FIELDS = (
+    "id",
+    "parent_id",
+    "message_tree_id",
+    "lang",
+    "user_id",
+    "review_count",
+    "review_result",
+)
+
+
+# A review's statements (config/prepared.py).
+_LOCK_EVALUATED: Prepared[Message] = Prepared(
+    lambda message_id: (
+        Message.objects.select_for_update(no_key=True)
+        .filter(pk=message_id)
+        .only(*EVALUATED_FIELDS)
+        .order_by()[:1]
+    ),
+    message_id=UUID,
+)
+_REVIEWED_BY: Prepared[UUID] = Prepared(
+    lambda message_id, user_id: (
+        TextLabels.objects.filter(message_id=message_id, user_id=user_id, task_id__isnull=False)
+        .order_by()
+        .values_list("pk", flat=True)[:1]
+    ),
+    message_id=UUID,
+    user_id=UUID,
+)
+_COUNT_REVIEW = PreparedUpdate(
+    lambda message_id: (
+        Message.objects.filter(pk=message_id),
+        {"review_count": F("review_count") + 1},
+    ),
+    message_id=UUID,
+)
+
+
 def review_evaluate(
-    *, message_id: UUID, user_id: UUID | None = None, api_client_id: UUID | None = None
+    *,
+    message_id: UUID,
+    user_id: UUID | None = None,
+    api_client_id: UUID | None = None,
+    locked: Message | None = None,
 ) -> None:
     """Decide a message's review result after a task-based review (TREE-47).
 
@@ -253,19 +337,13 @@ def review_evaluate(
     `num_reviews_reply` becomes accepted above the threshold if it is not, else rejected if
     undecided. An accepted message never becomes rejected; a rejected one can still be
     accepted. Then the tree's ranking check runs (TREE-8). `user_id` and `api_client_id`
-    name the reviewer for the journal of a transition.
+    name the reviewer for the journal of a transition. `locked`: the message, when this
+    transaction already holds its row lock and its EVALUATED_FIELDS are current.
     """
-    with transaction.atomic():
-        message = (
-            Message.objects.select_for_update(no_key=True)
-            .filter(pk=message_id)
-            .only("id", "parent_id", "message_tree_id", "lang", "user_id")
-            .first()
-        )
+    with transaction.atomic(savepoint=False):
+        message = locked or _LOCK_EVALUATED.first(message_id=message_id)
         if message is None:
             return
-        # Re-read the counters after this transaction's atomic increments.
-        message.refresh_from_db(fields=["review_count", "review_result"])
         cfg = effective_config(message.lang)
         if message.parent_id is None:
             _evaluate_root(
@@ -380,7 +458,7 @@ def submit_free_labels(
         # The author's trollboard sums count every label row on their messages (STAT-15).
         stats_mark_dirty([message.user_id])
         if record_activity:
-            user_record_activity(user_id=user.pk)
+            user_record_activity(user=user)
         # MOD-15: after commit a report notification goes to Discord (TREE-74, task queue,
         # transaction.on_commit); out of scope here.
     return row

@@ -185,7 +185,7 @@ def submit_text_reply(
         stats_mark_dirty([user.pk])
         # MOD-18: the search vector of the new message is maintained by the search service
         # (PostgreSQL only); it is not part of this service yet.
-        user_record_activity(user_id=user.pk)
+        user_record_activity(user=user)
         # TREE-45 step 10 / TREE-74: after commit, toxicity and embedding computation would be
         # enqueued here (transaction.on_commit) when enabled and configured; out of scope.
     return message
@@ -375,7 +375,7 @@ def submit_ranking(
         stats_mark_dirty([user.pk, *authors])
         if parent is not None:
             tree_check_scoring(tree_id=parent.message_tree_id)
-        user_record_activity(user_id=user.pk)
+        user_record_activity(user=user)
     return reaction
 
 
@@ -500,5 +500,5 @@ def submit_rating(
             user_id=user.pk,
             api_client_id=client.pk,
         )
-        user_record_activity(user_id=user.pk)
+        user_record_activity(user=user)
     return reaction

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from uuid import UUID
 
+from config.prepared import Prepared
 from shared_protocol.errors import DomainError, ErrorCode
 from tasks.models import Task
 from trees.randomness import now
 
-if TYPE_CHECKING:
-    from uuid import UUID
+# Locking the task row serialises submissions of one task (TREE-53). Call inside the
+# submission's transaction. Prepared: every ack and submission runs one (config/prepared.py).
+_BY_FRONTEND_ID: Prepared[Task] = Prepared(
+    lambda client_id, frontend_id: (
+        Task.objects.select_for_update()
+        .filter(api_client_id=client_id, frontend_message_id=frontend_id)
+        .order_by()[:1]
+    ),
+    client_id=UUID,
+    frontend_id=str,
+)
+_BY_ID: Prepared[Task] = Prepared(
+    lambda client_id, task_id: (
+        Task.objects.select_for_update().filter(api_client_id=client_id, pk=task_id).order_by()[:1]
+    ),
+    client_id=UUID,
+    task_id=UUID,
+)
 
-    from django.db.models import QuerySet
 
-
-def _locked(tasks: QuerySet[Task]) -> Task:
-    # Locking the task row serialises submissions of one task (TREE-53). Call inside the
-    # submission's transaction.
-    task = tasks.select_for_update().first()
+def _found(task: Task | None) -> Task:
     if task is None:
         raise DomainError(ErrorCode.TASK_NOT_FOUND, "Task not found")
     return task
@@ -27,14 +39,12 @@ def task_lock_by_frontend_id(*, api_client_id: UUID, frontend_message_id: str) -
     """The calling client's task bound to `frontend_message_id` at ack, locked (2100)."""
     if not frontend_message_id:
         raise DomainError(ErrorCode.INVALID_FRONTEND_MESSAGE_ID, "The message id is empty")
-    return _locked(
-        Task.objects.filter(api_client_id=api_client_id, frontend_message_id=frontend_message_id)
-    )
+    return _found(_BY_FRONTEND_ID.first(client_id=api_client_id, frontend_id=frontend_message_id))
 
 
 def task_lock_by_id(*, api_client_id: UUID, task_id: UUID) -> Task:
     """The calling client's task `task_id`, locked (2100)."""
-    return _locked(Task.objects.filter(api_client_id=api_client_id, pk=task_id))
+    return _found(_BY_ID.first(client_id=api_client_id, task_id=task_id))
 
 
 def task_is_expired(task: Task) -> bool:

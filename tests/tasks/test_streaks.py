@@ -16,13 +16,12 @@ from tasks.services.submissions import (
 )
 from tests.factories import MessageFactory, MessageTreeStateFactory, TaskFactory, UserFactory
 from trees import randomness
+from users.models import User
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from pytest_django.fixtures import Settings as SettingsWrapper
-
-    from users.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -41,9 +40,37 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
 
 def _active_at(user: User, when: datetime, clock: Callable[[datetime], None]) -> User:
     clock(when)
-    user_record_activity(user_id=user.pk)
+    user_record_activity(user=user)
     user.refresh_from_db()
     return user
+
+
+def test_a_streak_changed_since_the_user_was_read_is_recomputed_from_the_row(
+    clock: Callable[[datetime], None],
+) -> None:
+    """A concurrent submission of the same user moved the streak after this request read
+    the user: the update is computed from the stored row, not from the stale copy."""
+    user = UserFactory.create(
+        streak_last_day_date=MONDAY_10 - timedelta(days=5),
+        streak_days=0,
+        last_activity_date=MONDAY_10 - timedelta(days=5),
+    )
+    stale = User.objects.get(pk=user.pk)  # by the stale values, a new streak would start
+    User.objects.filter(pk=user.pk).update(
+        streak_last_day_date=MONDAY_10 - timedelta(days=3),
+        last_activity_date=MONDAY_10 - timedelta(hours=1),
+    )
+
+    clock(MONDAY_10)
+    user_record_activity(user=stale)
+
+    user.refresh_from_db()
+    assert (user.streak_last_day_date, user.streak_days, user.last_activity_date) == (
+        MONDAY_10 - timedelta(days=3),
+        3,
+        MONDAY_10,
+    )
+    assert (stale.streak_last_day_date, stale.streak_days) == (MONDAY_10 - timedelta(days=3), 3)
 
 
 def test_stat_13_worked_example(clock: Callable[[datetime], None]) -> None:

@@ -10,6 +10,7 @@ from uuid import UUID
 from django.db import transaction
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 
+from config.prepared import Prepared
 from shared_protocol.enums import MessageRole
 from shared_protocol.envelope import unwrap
 from stats.services import stats_mark_dirty
@@ -97,14 +98,37 @@ def consensus_ranked_pairs(rankings: Sequence[Sequence[UUID]]) -> list[UUID] | N
     return sorted(items, key=lambda item: -len(beats[index[item]]))
 
 
+TREE_CHECK_FIELDS = ("state", "lang", "goal_tree_size", "max_depth", "max_children_count")
+
+
 def _locked_tree(tree_id: UUID, condition: Q) -> MessageTreeState | None:
     """Lock the tree's state row if it matches `condition`; serialises checks of one tree."""
     return (
         MessageTreeState.objects.select_for_update()
         .filter(condition, message_tree_id=tree_id)
-        .only("state", "lang", "goal_tree_size", "max_depth", "max_children_count")
+        .only(*TREE_CHECK_FIELDS)
         .first()
     )
+
+
+# The ranking check runs after every review (config/prepared.py).
+_GROWING_TREE_LOCK: Prepared[MessageTreeState] = Prepared(
+    lambda tree_id: (
+        MessageTreeState.objects.select_for_update()
+        .filter(message_tree_id=tree_id, state=S.GROWING, active=True)
+        .only(*TREE_CHECK_FIELDS)
+        .order_by()[:1]
+    ),
+    tree_id=UUID,
+)
+_TREE_REVIEWS: Prepared[tuple[bool | None, int]] = Prepared(
+    lambda tree_id: (
+        Message.objects.filter(message_tree_id=tree_id, deleted=False)
+        .order_by()
+        .values_list("review_result", "review_count")
+    ),
+    tree_id=UUID,
+)
 
 
 def tree_check_ranking(*, tree_id: UUID) -> bool:
@@ -117,18 +141,18 @@ def tree_check_ranking(*, tree_id: UUID) -> bool:
     4. awaiting = 0 and (size ≥ the tree's goal or growth exhausted) → T8, then the scoring
        check (TREE-57) in the same transaction.
     """
-    with transaction.atomic():
-        tree = _locked_tree(tree_id, Q(state=S.GROWING, active=True))
+    with transaction.atomic(savepoint=False):
+        tree = _GROWING_TREE_LOCK.first(tree_id=tree_id)
         if tree is None:
             return False
         cfg = effective_config(tree.lang)
-        under_review = Q(review_count__lt=cfg.num_reviews_reply) & (
-            Q(review_result__isnull=True) | Q(review_result=False)
-        )
-        counts = Message.objects.filter(message_tree_id=tree_id, deleted=False).aggregate(
-            size=Count("id", filter=Q(review_result=True)),
-            awaiting=Count("id", filter=under_review),
-        )
+        reviews = _TREE_REVIEWS.rows(tree_id=tree_id)  # a tree holds tens of messages
+        counts = {
+            "size": sum(1 for result, _ in reviews if result is True),
+            "awaiting": sum(
+                1 for result, n in reviews if result is not True and n < cfg.num_reviews_reply
+            ),
+        }
         if counts["size"] == 0:
             return tree_transition(
                 tree_id=tree_id, expected=[S.GROWING], target=S.HALTED_BY_MODERATOR, cause="empty"
@@ -262,7 +286,7 @@ def tree_check_scoring(*, tree_id: UUID) -> bool:
        raises: log it, T12 (→ scoring_failed), write nothing else.
     5. Write ranks (TREE-59), mark authors and rankers dirty (STAT-6), T11 (→ export).
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         tree = _locked_tree(
             tree_id,
             Q(active=True, state__in=[S.RANKING, S.READY_FOR_SCORING]) | Q(state=S.SCORING_FAILED),
