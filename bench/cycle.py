@@ -107,7 +107,7 @@ def main() -> None:
     kinds: dict[str, int] = {}
     statements: dict[str, list[str]] = {}
 
-    def call(endpoint: str, path: str, body: Any, keep: bool) -> Any:
+    def call(endpoint: str, path: str, body: Any, keep: bool, task_type: str = "") -> Any:
         log: list[str] | None = [] if args.queries else None
         timer = _Timer(log)
         start = time.perf_counter()
@@ -117,10 +117,9 @@ def main() -> None:
         if keep:
             results.setdefault(endpoint, []).append((wall, timer.seconds, timer.queries))
             if log is not None:
-                label = endpoint
                 if endpoint == "request" and response.status_code == 200:
-                    label = f"request ({response.json()['type']})"
-                statements[label] = log
+                    task_type = response.json()["type"]
+                statements[f"{endpoint} ({task_type})" if task_type else endpoint] = log
         return response
 
     class _Rollback(Exception):
@@ -147,7 +146,7 @@ def main() -> None:
                 call("ack", f"/api/v1/tasks/{task['id']}/ack", {"message_id": fid}, keep)
                 interaction = answer(task, user, fid, lang, rnd)
                 if interaction is not None:
-                    call("submit", "/api/v1/tasks/interaction", interaction, keep)
+                    call("submit", "/api/v1/tasks/interaction", interaction, keep, task["type"])
                 raise _Rollback
         except _Rollback:
             pass

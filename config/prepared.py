@@ -11,6 +11,11 @@ prepared the sentinel (a UUID is a UUID on PostgreSQL and a hex string on SQLite
 datetime an adapted string on SQLite), runs the SQL and converts the rows with the
 compiler's own converters, so the results are what the queryset would have returned.
 
+On PostgreSQL the server prepares each such statement once per connection (with
+`DATABASE_PREPARED_STATEMENTS`, the default): parsing and planning a statement cost more
+than running it, ten times more for the candidate predicates of tasks/compiled.py, which
+run on `statement_cursor()` too. Other queries keep Django's client-side binding.
+
 Only UUID, str, int and datetime parameters can be swapped; everything else (booleans,
 configuration, lists) must be fixed in the function. Compilation refuses, with
 ValueError at first use, a statement in which a sentinel does not appear as a whole
@@ -20,12 +25,14 @@ and a statement this module does not understand never runs with the wrong values
 
 from __future__ import annotations
 
+import functools
 import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import sql
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
@@ -34,11 +41,45 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.backends.utils import CursorWrapper
     from django.db.models import QuerySet
 
 R = TypeVar("R")  # what one result is: a model instance, a tuple or a value
 PARAM_TYPES = (uuid.UUID, str, int, datetime)
 _SENTINEL_BASE = 0x5E_4715_E1  # "sentinel"
+
+
+def statement_cursor(connection: BaseDatabaseWrapper) -> CursorWrapper:
+    """A cursor whose statements the server prepares once per connection and reuses.
+
+    PostgreSQL with DATABASE_PREPARED_STATEMENTS only (psycopg server-side binding with
+    `prepare=True`); elsewhere Django's plain cursor. Statements run through it are still
+    seen by execute wrappers and the debug query log.
+    """
+    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    if connection.connection.prepare_threshold is None:  # disabled on this connection
+        return connection.cursor()
+    with connection.wrap_database_errors:
+        cursor = _preparing_cursor_class()(connection.connection)
+        wrapped: CursorWrapper = connection._prepare_cursor(cursor)  # type: ignore[attr-defined]
+        return wrapped
+
+
+@functools.cache
+def _preparing_cursor_class() -> type:
+    from django.db.backends.postgresql import base
+
+    class PreparingCursor(base.ServerBindingCursor):  # type: ignore[name-defined]
+        """Server-side binding, and every statement prepared on its first execution."""
+
+        def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+            kwargs["prepare"] = True
+            return super().execute(query, params, **kwargs)
+
+    return PreparingCursor
 
 
 def _sentinel(kind: type, index: int) -> Any:
@@ -173,7 +214,7 @@ class Prepared(_Statement, Generic[R]):
         compiled = self._get(alias)
         connection = connections[alias]
         compiler = compiled.compiler
-        with connection.cursor() as cursor:
+        with statement_cursor(connection) as cursor:
             cursor.execute(compiled.sql, compiled.bind(values, connection))
             fetched = cursor.fetchall()
         fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
@@ -236,6 +277,6 @@ class PreparedUpdate(_Statement):
         alias = DEFAULT_DB_ALIAS
         compiled = self._get(alias)
         connection = connections[alias]
-        with connection.cursor() as cursor:
+        with statement_cursor(connection) as cursor:
             cursor.execute(compiled.sql, compiled.bind(values, connection))
             return int(cursor.rowcount)

@@ -149,6 +149,15 @@ def bind(
     params = list(template.params)
     for index, role, form in template.slots:
         params[index] = _prepare(values[role], form)
+    if (
+        template.id_form is uuid.UUID
+        and template.head.endswith(" IN (")
+        and template.tail[:1] == ")"
+    ):
+        # One statement text whatever the batch size, so that PostgreSQL prepares it once
+        # (config/prepared.py statement_cursor): `IN (%s, …)` becomes `= ANY(%s)`.
+        sql = template.head[: -len("IN (")] + "= ANY(%s)" + template.tail[1:]
+        return sql, [*params[: template.id_at], list(ids), *params[template.id_at :]]
     id_params = [_prepare(i, template.id_form) for i in ids]
     sql = template.head + ", ".join(["%s"] * len(ids)) + template.tail
     return sql, params[: template.id_at] + id_params + params[template.id_at :]

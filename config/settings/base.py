@@ -96,6 +96,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The hot statements (config/prepared.py, tasks/compiled.py) are prepared by PostgreSQL
+# once per connection and reused. Turn it off behind a pooler that cannot keep prepared
+# statements (PgBouncer before 1.21 in transaction mode). Other queries are never
+# prepared: psycopg's automatic preparation stays off (an unreachable threshold).
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "prepare_threshold", 2**31 - 1 if DATABASE_PREPARED_STATEMENTS else None
+    )
 
 # --- Cache ---------------------------------------------------------------------------------
 REDIS_URL: str | None = env.str("REDIS_URL", default=None)

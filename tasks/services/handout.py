@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.conf import settings
 from django.db import connection, transaction
 
-from config.prepared import Prepared
+from config.prepared import Prepared, statement_cursor
 from shared_protocol.enums import MessageRole, TaskRequestType
 from shared_protocol.envelope import wrap
 from shared_protocol.errors import DomainError, ErrorCode
@@ -432,7 +432,7 @@ class _Predicate:
             query = self.template(self.sel).filter(pk__in=ids).values_list("pk", flat=True)
             return set(query)
         sql, params = bound
-        with connection.cursor() as cursor:
+        with statement_cursor(connection) as cursor:
             cursor.execute(sql, params)
             return {_message_id(row[0]) for row in cursor.fetchall()}
 
