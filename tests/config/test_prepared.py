@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -18,6 +18,7 @@ from users.models import User, UserIdentity
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
+    from pytest_django.fixtures import Settings as SettingsWrapper
 
 pytestmark = pytest.mark.django_db
 
@@ -145,3 +146,39 @@ def test_updates_across_tables_are_refused() -> None:
     )
     with pytest.raises(ValueError, match="single-table"):
         across.run(name="x")
+
+
+def _server_prepared(sql_start: str) -> list[int]:
+    """How often each server-prepared statement starting so was executed (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans + custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE %s",
+            [sql_start + "%"],
+        )
+        return [int(row[0]) for row in cursor.fetchall()]
+
+
+@pytest.mark.postgres_only
+def test_postgresql_prepares_a_statement_once_and_reuses_it() -> None:
+    identity = UserIdentityFactory.create()
+    args: dict[str, Any] = {
+        "client_id": identity.api_client_id,
+        "auth_method": identity.auth_method,
+        "username": identity.username,
+    }
+    assert _server_prepared('SELECT "user_identity"."id"') == []
+    for _ in range(3):
+        assert IDENTITY.first(**args) == identity
+    assert _server_prepared('SELECT "user_identity"."id"') == [3]
+
+
+@pytest.mark.postgres_only
+def test_prepared_statements_can_be_turned_off(settings: SettingsWrapper) -> None:
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    task = TaskFactory.create()
+    by_id: Prepared[Task] = Prepared(
+        lambda task_id: Task.objects.filter(pk=task_id).order_by()[:1], task_id=uuid.UUID
+    )
+    assert by_id.first(task_id=task.pk) == task
+    assert _server_prepared('SELECT "task"."id"') == []
