@@ -199,31 +199,42 @@ def task_request(
     4. Build the task, store it (TREE-38) and return it.
     """
     sel = _selection(user, lang)
+    # The refusals leave the transaction, which has written nothing, to commit rather
+    # than roll back: a rollback makes psycopg forget the connection's prepared statements.
     with transaction.atomic():
-        _apply_pending_cap(sel)
-        kinds = _kinds(sel, random_request=request_type == T.RANDOM)
-        if request_type == T.RANDOM:
-            built = _fill_random(sel, kinds)
-        elif request_type in NEVER_GENERATED:
-            built = None
-        elif request_type == T.INITIAL_PROMPT:
-            built = build_initial_prompt() if missing_prompts(sel) > 0 else None
-        else:
-            built = _claim_and_build(sel, kinds[request_type])
-        if built is None:
-            raise DomainError(
-                ErrorCode.TASK_REQUESTED_TYPE_NOT_AVAILABLE, "No task of the requested type"
-            )
-        task = _store(client=client, user=user, built=built, collective=collective)
+        over_cap = _over_pending_cap(sel)
+        built = None if over_cap else _build(sel, request_type)
+        if built is not None:
+            task = _store(client=client, user=user, built=built, collective=collective)
+    if over_cap:
+        raise DomainError(ErrorCode.TASK_TOO_MANY_PENDING, "Too many pending tasks")
+    if built is None:
+        raise DomainError(
+            ErrorCode.TASK_REQUESTED_TYPE_NOT_AVAILABLE, "No task of the requested type"
+        )
     return serialize_task(task.pk, built.task_type, built.fields, conversation=built.conversation)
 
 
-def _apply_pending_cap(sel: Selection) -> None:
-    """TREE-21: at most `max_pending_tasks_per_user` open tasks younger than the span."""
+def _build(sel: Selection, request_type: str) -> BuiltTask | None:
+    """Steps 2 and 3: the task to hand out, its target claimed; None when there is none."""
+    kinds = _kinds(sel, random_request=request_type == T.RANDOM)
+    if request_type == T.RANDOM:
+        return _fill_random(sel, kinds)
+    if request_type in NEVER_GENERATED:
+        return None
+    if request_type == T.INITIAL_PROMPT:
+        return build_initial_prompt() if missing_prompts(sel) > 0 else None
+    return _claim_and_build(sel, kinds[request_type])
+
+
+def _over_pending_cap(sel: Selection) -> bool:
+    """TREE-21: at most `max_pending_tasks_per_user` open tasks younger than the span.
+
+    Locks the user row first: one request of a user at a time.
+    """
     _USER_LOCK.rows(user_id=sel.user_id)
     cap = sel.config.max_pending_tasks_per_user
-    if cap <= 0 or len(_pending(cap).rows(user_id=sel.user_id, since=sel.lease_since)) >= cap:
-        raise DomainError(ErrorCode.TASK_TOO_MANY_PENDING, "Too many pending tasks")
+    return cap <= 0 or len(_pending(cap).rows(user_id=sel.user_id, since=sel.lease_since)) >= cap
 
 
 # Statements every task request runs (config/prepared.py). The user row lock serialises
