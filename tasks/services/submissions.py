@@ -345,10 +345,12 @@ def submit_ranking(
             )
         ranked_ids = [_uuid_or_none(_item_id(shown[index])) for index in ranking]
         task_refuse_second_result(task, user_id=user.pk)
-        parent, reply_ids = None, []
+        parent = None
+        reply_ids: list[UUID] = []
+        authors: list[UUID | None] = []
         if not ranks_prompts:
             parent = _ranking_parent(task, fields)
-            reply_ids = _lock_ranked_replies(ranked_ids, parent_id=parent.pk)
+            reply_ids, authors = _lock_ranked_replies(ranked_ids, parent_id=parent.pk)
         now = randomness.now()
         reaction = _ranking_store(
             task=task,
@@ -371,7 +373,6 @@ def submit_ranking(
             user_id=user.pk,
             api_client_id=client.pk,
         )
-        authors = Message.objects.filter(pk__in=reply_ids).values_list("user_id", flat=True)
         stats_mark_dirty([user.pk, *authors])
         if parent is not None:
             tree_check_scoring(tree_id=parent.message_tree_id)
@@ -392,7 +393,7 @@ def _ranking_parent(task: Task, fields: dict[str, Any]) -> Message:
         else (_uuid_or_none(fields.get("ranking_parent_id")) or task.parent_message_id)
     )
     parent = (
-        Message.objects.filter(pk=parent_id).only("id", "message_tree_id").first()
+        Message.objects.filter(pk=parent_id).only("id", "message_tree_id").order_by().first()
         if parent_id is not None
         else None
     )
@@ -401,20 +402,26 @@ def _ranking_parent(task: Task, fields: dict[str, Any]) -> Message:
     return parent
 
 
-def _lock_ranked_replies(ranked_ids: list[UUID | None], *, parent_id: UUID) -> list[UUID]:
-    """2011 unless every ranked reply exists below the parent; locks them in pk order."""
+def _lock_ranked_replies(
+    ranked_ids: list[UUID | None], *, parent_id: UUID
+) -> tuple[list[UUID], list[UUID | None]]:
+    """2011 unless every ranked reply exists below the parent; locks them in pk order.
+
+    Returns the reply ids and their authors.
+    """
     ids = [reply_id for reply_id in ranked_ids if reply_id is not None]
-    parents = dict(
-        Message.objects.select_for_update(no_key=True)
+    rows = {
+        reply_id: (parent, author)
+        for reply_id, parent, author in Message.objects.select_for_update(no_key=True)
         .filter(pk__in=ids)
         .order_by("pk")
-        .values_list("id", "parent_id")
-    )
-    if len(ids) != len(ranked_ids) or any(parents.get(i) != parent_id for i in ids):
+        .values_list("id", "parent_id", "user_id")
+    }
+    if len(ids) != len(ranked_ids) or any(rows.get(i, (None,))[0] != parent_id for i in ids):
         raise DomainError(
             ErrorCode.CORRUPT_RANKING_RESULT, "A ranked reply no longer belongs to its parent"
         )
-    return ids
+    return ids, [author for _, author in rows.values()]
 
 
 def _ranking_store(

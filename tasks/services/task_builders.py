@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
+from config.prepared import Prepared
 from shared_protocol.enums import MessageRole, TextLabel
 from trees.models import Message
 from trees.randomness import rng
 
 if TYPE_CHECKING:
-    from uuid import UUID
-
     from tasks.candidates import Selection
 
 
@@ -50,7 +50,14 @@ def conversation_message(message: Message, *, user_id: UUID) -> dict[str, Any]:
 
 
 def _tree(message: Message) -> dict[Any, Message]:
-    return {m.pk: m for m in Message.objects.filter(message_tree_id=message.message_tree_id)}
+    return {m.pk: m for m in _TREE_MESSAGES.rows(tree_id=message.message_tree_id)}
+
+
+# Every task with a conversation reads its tree (config/prepared.py).
+_TREE_MESSAGES: Prepared[Message] = Prepared(
+    lambda tree_id: Message.objects.filter(message_tree_id=tree_id).order_by(),
+    tree_id=UUID,
+)
 
 
 def _path(tree: dict[Any, Message], target: Message, *, check_target: bool) -> list[Message]:
