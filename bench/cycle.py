@@ -83,6 +83,9 @@ def main() -> None:
         "--sort", default="tottime", help="profile order (a pstats key, e.g. cumulative)"
     )
     parser.add_argument(
+        "--callers", metavar="FUNCTION", help="with --profile: print who calls FUNCTION"
+    )
+    parser.add_argument(
         "--queries",
         action="store_true",
         help="print the statements of the last measured call of each endpoint",
@@ -156,6 +159,8 @@ def main() -> None:
         stats = pstats.Stats(profiler)
         stats.sort_stats(args.sort).print_stats(args.profile)
         _print_by_area(stats)
+        if args.callers:
+            stats.print_callers(args.callers)
 
     for label, log in statements.items():
         print(f"--- {label}: {len(log)} statements")

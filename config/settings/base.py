@@ -110,9 +110,7 @@ if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
 REDIS_URL: str | None = env.str("REDIS_URL", default=None)
 CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     # Shared by every worker process without extra servers; its table is created by the
     # tasks app's migrations (no createcachetable step).

@@ -317,7 +317,7 @@ def test_redis_counts_and_reopens_windows() -> None:
     # A key prefix of our own: other keys in that Redis database are left alone.
     prefix = f"test-ratelimit-{uuid.uuid4().hex}"
     backend = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.cache.RedisCache",  # what REDIS_URL selects
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": prefix,
     }
