@@ -2,7 +2,7 @@
 
 Building and compiling a candidate queryset (tasks/candidates.py) costs 6-11 ms of Python
 per task request on the scale-1 bench database, more than running it. The SQL depends on
-the kind, the language, the configuration and the DEBUG_ALLOW_* switches; the user, the
+the kind, the configuration and the DEBUG_ALLOW_* switches; the user, the language, the
 request's time and the batch of ids only enter as parameters. So each predicate is
 compiled once with sentinel values in their place and later bound to a request by
 swapping the parameters.
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 SENTINEL_USER = uuid.UUID("00000000-0000-4000-8000-00000000c0de")
 SENTINEL_ID = uuid.UUID("00000000-0000-4000-8000-0000000001d5")
 SENTINEL_NOW = datetime(1971, 1, 1, tzinfo=UTC)
+SENTINEL_LANG = "\u27e8lang\u27e9"
 MAX_TEMPLATES = 1024
 
 
@@ -47,7 +48,7 @@ class _Template:
     params: tuple[Any, ...]  # with the id parameter removed
     id_at: int  # where the ids go in the parameter list
     id_form: type  # how an id is passed: uuid.UUID or its hex str
-    slots: tuple[tuple[int, str, type], ...]  # (index, "user" | "now" | "since", form)
+    slots: tuple[tuple[int, str, type], ...]  # (index, "user" | "now" | "since" | "lang", form)
 
 
 _templates: dict[tuple[Any, ...], _Template | None] = {}
@@ -58,18 +59,22 @@ def _forms(value: Any) -> dict[Any, type]:
     """The shapes a value may take once prepared for the database, mapped to their type."""
     if isinstance(value, uuid.UUID):
         return {value: uuid.UUID, value.hex: str}
+    if isinstance(value, str):
+        return {value: str}
     adapted = connection.ops.adapt_datetimefield_value(value)
     return {value: datetime, adapted: type(adapted)}
 
 
 def _prepare(value: Any, form: type) -> Any:
+    if isinstance(value, str):
+        return value
     if isinstance(value, uuid.UUID):
         return value if form is uuid.UUID else value.hex
     return value if form is datetime else connection.ops.adapt_datetimefield_value(value)
 
 
 def _make(build: Callable[[Selection], QuerySet[Message]], sel: Selection) -> _Template | None:
-    sentinel = dataclasses.replace(sel, user_id=SENTINEL_USER, now=SENTINEL_NOW)
+    sentinel = dataclasses.replace(sel, user_id=SENTINEL_USER, now=SENTINEL_NOW, lang=SENTINEL_LANG)
     query = build(sentinel).filter(pk__in=[SENTINEL_ID]).values_list("pk", flat=True).query
     try:
         sql, params = query.sql_with_params()
@@ -86,6 +91,7 @@ def _make(build: Callable[[Selection], QuerySet[Message]], sel: Selection) -> _T
             ("user", SENTINEL_USER),
             ("now", SENTINEL_NOW),
             ("since", sentinel.lease_since),
+            ("lang", SENTINEL_LANG),
         )
         for prepared, form in _forms(value).items()
     }
@@ -131,7 +137,7 @@ def bind(
         settings.DEBUG_ALLOW_DUPLICATE_TASKS,
     )
     try:
-        cache_key = (key, connection.vendor, sel.lang, sel.config, flags)
+        cache_key = (key, connection.vendor, sel.config, flags)
         hash(cache_key)
     except TypeError:
         return None
@@ -145,7 +151,7 @@ def bind(
             _templates[cache_key] = template
     if template is None:
         return None
-    values = {"user": sel.user_id, "now": sel.now, "since": sel.lease_since}
+    values = {"user": sel.user_id, "now": sel.now, "since": sel.lease_since, "lang": sel.lang}
     params = list(template.params)
     for index, role, form in template.slots:
         params[index] = _prepare(values[role], form)

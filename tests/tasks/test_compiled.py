@@ -112,3 +112,26 @@ def test_a_template_binds_another_user_and_time() -> None:
     lease.save()
     assert not passing(reviewer, timedelta(seconds=30))
     assert passing(reviewer, timedelta(minutes=2))  # expired: holds nothing (TREE-54)
+
+
+def test_a_template_binds_another_language() -> None:
+    """One compiled predicate per kind serves every language (TREE-39: the message's own)."""
+    compiled.clear()
+    reviewer = UserFactory.create()
+    tree = MessageTreeStateFactory.create(state=S.GROWING)
+    english = MessageFactory.reply(tree.message_tree, lang="en")
+    spanish = MessageFactory.reply(tree.message_tree, lang="es")
+    en_sel, es_sel = _selection(reviewer, "en"), _selection(reviewer, "es")
+    review = _kinds(en_sel, random_request=False)["label_reply"]
+    assert review.template is not None
+
+    def passing(sel: object) -> set[object]:
+        bound = compiled.bind(review.key, review.template, sel, [english.pk, spanish.pk])  # type: ignore[arg-type]
+        assert bound is not None
+        with connection.cursor() as cursor:
+            cursor.execute(*bound)
+            return {Message._meta.pk.to_python(row[0]) for row in cursor.fetchall()}
+
+    assert passing(en_sel) == {english.pk}
+    assert passing(es_sel) == {spanish.pk}
+    assert len(compiled._templates) == 1
