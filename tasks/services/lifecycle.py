@@ -8,7 +8,7 @@ from uuid import UUID
 
 from django.db import IntegrityError, transaction
 
-from config.prepared import Prepared, PreparedUpdate
+from config.prepared import PreparedUpdate
 from shared_protocol.enums import EmojiCode
 from shared_protocol.errors import DomainError, ErrorCode
 from tasks.models import Task
@@ -54,28 +54,16 @@ def task_acknowledge(*, client: ApiClient, task_id: UUID, frontend_message_id: s
                 raise DomainError(ErrorCode.TASK_EXPIRED, "The task has expired")
             if task.done or task.ack:
                 raise DomainError(ErrorCode.TASK_ALREADY_UPDATED, "The task was already updated")
-            if _FRONTEND_ID_TAKEN.rows(client_id=client.pk, frontend_id=frontend_message_id):
-                raise DomainError(
-                    ErrorCode.INVALID_FRONTEND_MESSAGE_ID, "The message id is already in use"
-                )
+            # The last check is the unique (client, frontend id) constraint itself.
             _ACK.run(task_id=task.pk, frontend_id=frontend_message_id)
     except IntegrityError:
-        # A concurrent ack of another task took the id first (unique per client).
+        # Another task of this client holds the id (task_api_client_frontend_message_id_key).
         raise DomainError(
             ErrorCode.INVALID_FRONTEND_MESSAGE_ID, "The message id is already in use"
         ) from None
 
 
 # The ack's statements (config/prepared.py).
-_FRONTEND_ID_TAKEN: Prepared[UUID] = Prepared(
-    lambda client_id, frontend_id: (
-        Task.objects.filter(api_client_id=client_id, frontend_message_id=frontend_id)
-        .order_by()
-        .values_list("pk", flat=True)[:1]
-    ),
-    client_id=UUID,
-    frontend_id=str,
-)
 _ACK = PreparedUpdate(
     lambda task_id, frontend_id: (
         Task.objects.filter(pk=task_id),
