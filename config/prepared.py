@@ -94,7 +94,7 @@ def _sentinel(kind: type, index: int) -> Any:
     raise TypeError(f"a prepared parameter is a UUID, str, int or datetime, not {kind}")
 
 
-def _forms(value: Any, connection: BaseDatabaseWrapper) -> dict[Any, str]:
+def value_forms(value: Any, connection: BaseDatabaseWrapper) -> dict[Any, str]:
     """The shapes a backend may give a value in a parameter list, each with its name."""
     if isinstance(value, uuid.UUID):
         return {value: "uuid", value.hex: "hex", str(value): "str"}
@@ -103,7 +103,8 @@ def _forms(value: Any, connection: BaseDatabaseWrapper) -> dict[Any, str]:
     return {value: "value"}
 
 
-def _in_form(value: Any, form: str, connection: BaseDatabaseWrapper) -> Any:
+def in_form(value: Any, form: str, connection: BaseDatabaseWrapper) -> Any:
+    """`value` in the form `value_forms` named for a sentinel."""
     if value is None:
         # `= NULL` is never true, where the queryset would have said IS NULL.
         raise ValueError("None cannot be a prepared value")
@@ -135,7 +136,7 @@ class _Compiled:
     def bind(self, values: dict[str, Any], connection: BaseDatabaseWrapper) -> list[Any]:
         params = list(self.params)
         for index, name, form in self.slots:
-            params[index] = _in_form(values[name], form, connection)
+            params[index] = in_form(values[name], form, connection)
         return params
 
 
@@ -146,7 +147,7 @@ def _locate(
     by_form = {
         form_value: (name, form)
         for name, value in sentinels.items()
-        for form_value, form in _forms(value, connection).items()
+        for form_value, form in value_forms(value, connection).items()
     }
     slots: list[tuple[int, str, str]] = []
     for index, param in enumerate(params):

@@ -26,6 +26,8 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 
+from config.prepared import in_form, value_forms
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
@@ -47,30 +49,12 @@ class _Template:
     tail: str  # SQL after it
     params: tuple[Any, ...]  # with the id parameter removed
     id_at: int  # where the ids go in the parameter list
-    id_form: type  # how an id is passed: uuid.UUID or its hex str
-    slots: tuple[tuple[int, str, type], ...]  # (index, "user" | "now" | "since" | "lang", form)
+    id_form: str  # how an id is passed (config.prepared.value_forms): "uuid" or "hex"
+    slots: tuple[tuple[int, str, str], ...]  # (index, "user" | "now" | "since" | "lang", form)
 
 
 _templates: dict[tuple[Any, ...], _Template | None] = {}
 _lock = threading.Lock()
-
-
-def _forms(value: Any) -> dict[Any, type]:
-    """The shapes a value may take once prepared for the database, mapped to their type."""
-    if isinstance(value, uuid.UUID):
-        return {value: uuid.UUID, value.hex: str}
-    if isinstance(value, str):
-        return {value: str}
-    adapted = connection.ops.adapt_datetimefield_value(value)
-    return {value: datetime, adapted: type(adapted)}
-
-
-def _prepare(value: Any, form: type) -> Any:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, uuid.UUID):
-        return value if form is uuid.UUID else value.hex
-    return value if form is datetime else connection.ops.adapt_datetimefield_value(value)
 
 
 def _make(build: Callable[[Selection], QuerySet[Message]], sel: Selection) -> _Template | None:
@@ -93,11 +77,11 @@ def _make(build: Callable[[Selection], QuerySet[Message]], sel: Selection) -> _T
             ("since", sentinel.lease_since),
             ("lang", SENTINEL_LANG),
         )
-        for prepared, form in _forms(value).items()
+        for prepared, form in value_forms(value, connection).items()
     }
     id_at = -1
-    id_form: type = str
-    slots: list[tuple[int, str, type]] = []
+    id_form = "hex"
+    slots: list[tuple[int, str, str]] = []
     kept: list[Any] = []
     for index, value in enumerate(params):
         found = sentinels.get(value) if isinstance(value, (str, uuid.UUID, datetime)) else None
@@ -154,17 +138,13 @@ def bind(
     values = {"user": sel.user_id, "now": sel.now, "since": sel.lease_since, "lang": sel.lang}
     params = list(template.params)
     for index, role, form in template.slots:
-        params[index] = _prepare(values[role], form)
-    if (
-        template.id_form is uuid.UUID
-        and template.head.endswith(" IN (")
-        and template.tail[:1] == ")"
-    ):
+        params[index] = in_form(values[role], form, connection)
+    if template.id_form == "uuid" and template.head.endswith(" IN (") and template.tail[:1] == ")":
         # One statement text whatever the batch size, so that PostgreSQL prepares it once
         # (config/prepared.py statement_cursor): `IN (%s, …)` becomes `= ANY(%s)`.
         sql = template.head[: -len("IN (")] + "= ANY(%s)" + template.tail[1:]
         return sql, [*params[: template.id_at], list(ids), *params[template.id_at :]]
-    id_params = [_prepare(i, template.id_form) for i in ids]
+    id_params = [in_form(i, template.id_form, connection) for i in ids]
     sql = template.head + ", ".join(["%s"] * len(ids)) + template.tail
     return sql, params[: template.id_at] + id_params + params[template.id_at :]
 
