@@ -131,7 +131,9 @@ class _Compiled:
     sql: str
     params: tuple[Any, ...]
     slots: tuple[tuple[int, str, str], ...]  # (index in params, parameter name, form)
-    compiler: Any  # the compiler that made the SQL (select, klass_info, converters)
+    compiler: Any  # the compiler that made the SQL (select, klass_info)
+    shape: str = "models"  # what a row becomes: "models", "tuples" or "flat" (one value)
+    converters: Any = None  # the compiler's converters of the selected columns
 
     def bind(self, values: dict[str, Any], connection: BaseDatabaseWrapper) -> list[Any]:
         params = list(self.params)
@@ -142,8 +144,8 @@ class _Compiled:
 
 def _locate(
     compiled_sql: str, params: tuple[Any, ...], sentinels: dict[str, Any], connection: Any
-) -> tuple[tuple[Any, ...], tuple[tuple[int, str, str], ...]]:
-    """The constant parameters and where each named parameter goes (ValueError if unsure)."""
+) -> tuple[tuple[int, str, str], ...]:
+    """Where each named parameter goes in `params` (ValueError if unsure)."""
     by_form = {
         form_value: (name, form)
         for name, value in sentinels.items()
@@ -158,7 +160,7 @@ def _locate(
     for name, value in sentinels.items():
         if name not in placed or any(text in compiled_sql for text in _inlined(value)):
             raise ValueError(f"parameter {name!r} is not a whole parameter of the statement")
-    return params, tuple(slots)
+    return tuple(slots)
 
 
 class _Statement:
@@ -188,6 +190,14 @@ class _Statement:
         self._compiled.clear()
 
 
+# The querysets that can be prepared, by their iterable class, and what a row becomes.
+_SHAPES = {
+    "ModelIterable": "models",
+    "ValuesListIterable": "tuples",
+    "FlatValuesListIterable": "flat",
+}
+
+
 class Prepared(_Statement, Generic[R]):
     """A select statement: `build(**params)` returns a queryset of model instances or a
     `values_list()` queryset; `rows()` gives what iterating it would give."""
@@ -199,15 +209,13 @@ class Prepared(_Statement, Generic[R]):
         queryset = self.build(**self.sentinels)
         compiler = queryset.query.get_compiler(using=alias)
         sql_text, params = compiler.as_sql()
-        params, slots = _locate(sql_text, tuple(params), self.sentinels, connections[alias])
-        compiler.prepared_values = queryset._iterable_class.__name__ in {
-            "ValuesListIterable",
-            "FlatValuesListIterable",
-        }
-        compiler.prepared_flat = queryset._iterable_class.__name__ == "FlatValuesListIterable"
-        if not compiler.prepared_values and queryset._iterable_class.__name__ != "ModelIterable":
+        slots = _locate(sql_text, tuple(params), self.sentinels, connections[alias])
+        shape = _SHAPES.get(queryset._iterable_class.__name__)
+        if shape is None:
             raise ValueError("only model and values_list() querysets can be prepared")
-        return _Compiled(sql_text, params, slots, compiler)
+        columns = [s[0] for s in compiler.select[0 : compiler.col_count]]
+        converters = compiler.get_converters(columns)
+        return _Compiled(sql_text, tuple(params), slots, compiler, shape, converters)
 
     def rows(self, **values: Any) -> list[R]:
         """The results: model instances, tuples, or values for a flat values_list()."""
@@ -217,15 +225,14 @@ class Prepared(_Statement, Generic[R]):
         compiler = compiled.compiler
         with statement_cursor(connection) as cursor:
             cursor.execute(compiled.sql, compiled.bind(values, connection))
-            fetched = cursor.fetchall()
-        fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
-        converters = compiler.get_converters(fields)
-        rows = list(compiler.apply_converters(fetched, converters)) if converters else fetched
-        if compiler.prepared_values:
-            values_rows: list[Any] = (
-                [row[0] for row in rows] if compiler.prepared_flat else [tuple(r) for r in rows]
-            )
-            return values_rows
+            rows: list[Any] = cursor.fetchall()
+        if compiled.converters:
+            rows = list(compiler.apply_converters(rows, compiled.converters))
+        if compiled.shape == "flat":
+            return [row[0] for row in rows]
+        if compiled.shape == "tuples":
+            tuples: list[Any] = [tuple(row) for row in rows]
+            return tuples
         return self._instances(compiler, rows, alias)
 
     def first(self, **values: Any) -> R | None:
@@ -271,8 +278,8 @@ class PreparedUpdate(_Statement):
             raise ValueError("only single-table updates can be prepared")
         compiler = query.get_compiler(using=alias)
         sql_text, params = compiler.as_sql()
-        params, slots = _locate(sql_text, tuple(params), self.sentinels, connections[alias])
-        return _Compiled(sql_text, params, slots, compiler)
+        slots = _locate(sql_text, tuple(params), self.sentinels, connections[alias])
+        return _Compiled(sql_text, tuple(params), slots, compiler)
 
     def run(self, **values: Any) -> int:
         alias = DEFAULT_DB_ALIAS
