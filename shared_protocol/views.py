@@ -9,6 +9,7 @@ from rest_framework import serializers
 from rest_framework.views import APIView
 
 from shared_protocol.exception_handler import RequestValidationError
+from shared_protocol.serializers.shared import validated
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -21,21 +22,20 @@ class ProtocolApiView(APIView):
     def parse_body(serializer_class: type[serializers.Serializer[Any]], request: Request) -> Any:
         """The validated body; 422 with `loc` under `body` otherwise (API-GEN-5)."""
         data = request.data
-        serializer = serializer_class(data=data if data is not None else {})
-        if not serializer.is_valid():
-            raise RequestValidationError(serializer.errors, location="body")
-        return serializer.validated_data
+        try:
+            return validated(serializer_class, data if data is not None else {})
+        except serializers.ValidationError as exc:
+            raise RequestValidationError(exc.detail, location="body") from None
 
     @staticmethod
     def parse_query(
         serializer_class: type[serializers.Serializer[Any]], request: Request
     ) -> dict[str, Any]:
         """The validated query parameters; 422 with `loc` under `query` otherwise."""
-        serializer = serializer_class(data=request.query_params)
-        if not serializer.is_valid():
-            raise RequestValidationError(serializer.errors, location="query")
-        validated: dict[str, Any] = dict(serializer.validated_data)
-        return validated
+        try:
+            return dict(validated(serializer_class, request.query_params))
+        except serializers.ValidationError as exc:
+            raise RequestValidationError(exc.detail, location="query") from None
 
     @staticmethod
     def path_uuid(value: str, name: str) -> uuid.UUID:

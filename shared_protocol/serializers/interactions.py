@@ -30,6 +30,7 @@ from shared_protocol.fields import (
     ProtocolUUIDField,
 )
 from shared_protocol.serializers.requests import UserInputSerializer, lang_field
+from shared_protocol.serializers.shared import validated
 
 # The text of a label row is bounded by a database check (DATA-8); longer is a 422, not a 500.
 TEXT_LABELS_TEXT_MAX_LENGTH = 65536
@@ -194,9 +195,7 @@ def parse_interaction(data: Any) -> tuple[str, dict[str, Any]]:
             interaction_type = chooser.run_validation(data["type"])
         except serializers.ValidationError as exc:
             raise serializers.ValidationError({"type": exc.detail}) from None
-        serializer = INTERACTION_SERIALIZERS[interaction_type](data=data)
-        serializer.is_valid(raise_exception=True)
-        return interaction_type, dict(serializer.validated_data)
+        return interaction_type, dict(validated(INTERACTION_SERIALIZERS[interaction_type], data))
     failures: list[dict[str, Any]] = []
     for interaction_type, serializer_class in INTERACTION_SERIALIZERS.items():
         serializer = serializer_class(data=data)
@@ -210,8 +209,8 @@ class InteractionSerializer(serializers.Serializer[Any]):
     """Any interaction (API-IA-5); `validated_data["type"]` names the one that was parsed."""
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
-        _, validated = parse_interaction(data)
-        return validated
+        _, parsed = parse_interaction(data)
+        return parsed
 
 
 __all__ = [

@@ -32,6 +32,7 @@ from shared_protocol.serializers.objects import (
     ConversationSerializer,
     read,
 )
+from shared_protocol.serializers.shared import shared
 
 DEFAULT_RATING_SCALE: dict[str, int] = {"min": 1, "max": 5}  # API-TT-8
 
@@ -241,7 +242,7 @@ def serialize_task(
         data["conversation"] = [
             {"id": data.get("message_id"), "text": data.get("prompt"), "is_assistant": False}
         ]
-    return dict(serializer_class(data).data)
+    return dict(shared(serializer_class).to_representation(data))
 
 
 def task_done(task_id: uuid.UUID | None = None) -> dict[str, Any]:
