@@ -83,8 +83,13 @@ class Task(models.Model):
             ),
         ]
         indexes = [
-            # Pending-task cap per user (TREE-21).
-            models.Index(fields=["user", "created_date"], name="task_user_created_idx"),
+            # Pending-task cap per user (TREE-21): open tasks only, so that the prepared
+            # statement's generic plan has nothing better to choose.
+            models.Index(
+                fields=["user", "created_date"],
+                condition=Q(done=False, skipped=False),
+                name="task_open_user_created_idx",
+            ),
             models.Index(fields=["created_date"], name="task_created_idx"),
             # Leases and own open tasks per target (TREE-24, TREE-29): open tasks only.
             models.Index(
