@@ -83,6 +83,8 @@ class Task(models.Model):
             ),
         ]
         indexes = [
+            # A user's tasks (merges, deletion checks, statistics).
+            models.Index(fields=["user", "created_date"], name="task_user_created_idx"),
             # Pending-task cap per user (TREE-21): open tasks only, so that the prepared
             # statement's generic plan has nothing better to choose.
             models.Index(
