@@ -508,9 +508,11 @@ def test_a_random_request_does_not_query_more_with_more_trees(
     """Candidate sets are counted and drawn in SQL, not per tree (2 trees vs 20 trees)."""
     # given: two growing trees with accepted roots, replies the only kind with weight
     # (kinds without work are tried and dropped in random order, which would make the
-    # count depend on the draw rather than on the data)
+    # count depend on the draw rather than on the data; so would the lonely-parent draw,
+    # whose batches over a superset without lonely parents grow with it, logarithmically)
     tree_manager_settings_update(
         overrides={
+            "p_lonely_child_extension": 0,
             "task_weight_prompt": 0,
             "task_weight_ranking": 0,
             "task_weight_label_reply": 0,
