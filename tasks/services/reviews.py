@@ -70,36 +70,45 @@ def user_record_activity(*, user: User) -> None:
     same user changed them is the row locked and read again.
     """
     now = randomness.now()
-    read_start, read_previous = user.streak_last_day_date, user.last_activity_date
-    start, days = _streak(read_start, read_previous, now)
     with transaction.atomic(savepoint=False):
-        if read_start is not None and read_previous is not None:
-            updated = _STREAK_IF_UNCHANGED.run(
-                user_id=user.pk,
-                read_start=read_start,
-                read_previous=read_previous,
-                start=start,
-                days=days,
-                now=now,
-            )
-        else:  # NULL compares with IS NULL, which a prepared `=` cannot do
-            updated = User.objects.filter(
-                pk=user.pk, streak_last_day_date=read_start, last_activity_date=read_previous
-            ).update(streak_last_day_date=start, streak_days=days, last_activity_date=now)
-        if not updated:
+        written = _streak_write_if_unchanged(
+            user.pk, user.streak_last_day_date, user.last_activity_date, now
+        )
+        if written is None:  # a concurrent submission moved it: lock, read, write
             row = (
                 User.objects.select_for_update()
                 .filter(pk=user.pk)
-                .values("streak_last_day_date", "last_activity_date")
+                .values_list("streak_last_day_date", "last_activity_date")
                 .first()
             )
             if row is None:
                 return
-            start, days = _streak(row["streak_last_day_date"], row["last_activity_date"], now)
-            User.objects.filter(pk=user.pk).update(
-                streak_last_day_date=start, streak_days=days, last_activity_date=now
-            )
-    user.streak_last_day_date, user.streak_days, user.last_activity_date = start, days, now
+            written = _streak_write_if_unchanged(user.pk, *row, now)
+    if written is not None:
+        user.streak_last_day_date, user.streak_days = written
+        user.last_activity_date = now
+
+
+def _streak_write_if_unchanged(
+    user_id: UUID, start: datetime | None, previous: datetime | None, now: datetime
+) -> tuple[datetime, int] | None:
+    """Write the streak after an activity at `now` if the row still holds `start` and
+    `previous`; the written (start, days), or None when the row had changed."""
+    new_start, days = _streak(start, previous, now)
+    if start is not None and previous is not None:
+        updated = _STREAK_IF_UNCHANGED.run(
+            user_id=user_id,
+            read_start=start,
+            read_previous=previous,
+            start=new_start,
+            days=days,
+            now=now,
+        )
+    else:  # NULL compares with IS NULL, which a prepared `=` cannot do
+        updated = User.objects.filter(
+            pk=user_id, streak_last_day_date=start, last_activity_date=previous
+        ).update(streak_last_day_date=new_start, streak_days=days, last_activity_date=now)
+    return (new_start, days) if updated else None
 
 
 _STREAK_IF_UNCHANGED = PreparedUpdate(
