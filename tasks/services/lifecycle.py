@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+from datetime import datetime
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 
 from config.prepared import PreparedUpdate
 from shared_protocol.enums import EmojiCode
@@ -45,32 +48,46 @@ def task_acknowledge(*, client: ApiClient, task_id: UUID, frontend_message_id: s
     """
     if not frontend_message_id:
         raise DomainError(ErrorCode.INVALID_FRONTEND_MESSAGE_ID, "The message id is empty")
+    # One conditional UPDATE acks an open task: it locks the row and re-checks its
+    # conditions after a concurrent change commits. Only when it changes nothing is the
+    # task read, to answer why, in the order above. A taken id can only fail an update
+    # that met every other condition: it is the last check.
+    # A single statement needs no transaction of its own; inside a caller's transaction a
+    # savepoint keeps a refused id (IntegrityError) from aborting it.
     try:
-        with transaction.atomic():
-            task = _lock_for_ack(client=client, task_id=task_id)
-            if task.ack and task.frontend_message_id == frontend_message_id:
-                return
-            if task_is_expired(task):
-                raise DomainError(ErrorCode.TASK_EXPIRED, "The task has expired")
-            if task.done or task.ack:
-                raise DomainError(ErrorCode.TASK_ALREADY_UPDATED, "The task was already updated")
-            # The last check is the unique (client, frontend id) constraint itself.
-            _ACK.run(task_id=task.pk, frontend_id=frontend_message_id)
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            acked = _ACK_IF_OPEN.run(
+                task_id=task_id, client_id=client.pk, frontend_id=frontend_message_id, now=now()
+            )
+        if acked:
+            return
     except IntegrityError:
         # Another task of this client holds the id (task_api_client_frontend_message_id_key).
         raise DomainError(
             ErrorCode.INVALID_FRONTEND_MESSAGE_ID, "The message id is already in use"
         ) from None
+    task = Task.objects.filter(api_client_id=client.pk, pk=task_id).order_by().first()
+    if task is None:
+        raise DomainError(ErrorCode.TASK_NOT_FOUND, "Task not found", status=HTTPStatus.NOT_FOUND)
+    if task.ack and task.frontend_message_id == frontend_message_id:
+        return
+    if task_is_expired(task):
+        raise DomainError(ErrorCode.TASK_EXPIRED, "The task has expired")
+    # Done, or acked with another id (the update's remaining conditions).
+    raise DomainError(ErrorCode.TASK_ALREADY_UPDATED, "The task was already updated")
 
 
-# The ack's statements (config/prepared.py).
-_ACK = PreparedUpdate(
-    lambda task_id, frontend_id: (
-        Task.objects.filter(pk=task_id),
+_ACK_IF_OPEN = PreparedUpdate(
+    lambda task_id, client_id, frontend_id, now: (
+        Task.objects.filter(pk=task_id, api_client_id=client_id, done=False)
+        .filter(Q(ack__isnull=True) | Q(ack=False))  # `ack` is null until the ack
+        .filter(Q(expiry_date__isnull=True) | Q(expiry_date__gt=now)),
         {"frontend_message_id": frontend_id, "ack": True},
     ),
     task_id=UUID,
+    client_id=UUID,
     frontend_id=str,
+    now=datetime,
 )
 
 
@@ -79,13 +96,6 @@ def _not_found_as_404(exc: DomainError) -> DomainError:
     if exc.code != ErrorCode.TASK_NOT_FOUND:
         return exc
     return DomainError(exc.code, exc.message, status=HTTPStatus.NOT_FOUND)
-
-
-def _lock_for_ack(*, client: ApiClient, task_id: UUID) -> Task:
-    try:
-        return task_lock_by_id(api_client_id=client.pk, task_id=task_id)
-    except DomainError as exc:
-        raise _not_found_as_404(exc) from None
 
 
 def task_reject(
