@@ -7,6 +7,7 @@ TASK_CANDIDATE_CACHE_SECONDS: new work may wait that long, gone work is never of
 from __future__ import annotations
 
 import random
+import uuid
 from collections import Counter
 from itertools import permutations
 from typing import TYPE_CHECKING, Any
@@ -15,9 +16,14 @@ import pytest
 
 from shared_protocol.errors import DomainError, ErrorCode
 from tasks import candidates
-from tasks.candidates import superset_cache_clear
-from tasks.services.handout import random_permutation, task_request
-from tests.factories import ApiClientFactory, MessageTreeStateFactory, UserFactory
+from tasks.candidates import superset_cache_clear, superset_rows
+from tasks.services.handout import _selection, random_permutation, task_request
+from tests.factories import (
+    ApiClientFactory,
+    MessageFactory,
+    MessageTreeStateFactory,
+    UserFactory,
+)
 from trees import randomness
 from trees.models import Message, TreeState
 
@@ -155,3 +161,23 @@ def test_the_cache_stays_bounded_whatever_languages_are_asked_for(
             )
 
     assert len(candidates._superset_cache) <= 4
+
+
+@pytest.mark.django_db
+def test_a_superset_holds_exactly_the_index_entries_of_its_state_and_language() -> None:
+    """On PostgreSQL the superset is read as one text per role; it must hold what the
+    index holds (TREE-39: the message's own language), split by role."""
+    growing = [MessageTreeStateFactory.create(state=S.GROWING) for _ in range(3)]
+    replies = [MessageFactory.reply(tree.message_tree) for tree in growing]
+    replies.append(MessageFactory.reply(replies[0]))
+    MessageFactory.reply(growing[1].message_tree, lang="de")  # another language
+    MessageTreeStateFactory.create(state=S.RANKING)  # another state
+    sel = _selection(UserFactory.create(), "en")
+    expected = {(m.pk, m.role) for m in [tree.message_tree for tree in growing] + replies}
+
+    def read(role: str | None = None) -> list[tuple[uuid.UUID, str]]:
+        return [(uuid.UUID(pk), r) for pk, r in superset_rows(S.GROWING, sel, role=role)]
+
+    assert sorted(read()) == sorted(expected)
+    for role in ("prompter", "assistant"):
+        assert sorted(read(role)) == sorted(row for row in expected if row[1] == role)
