@@ -38,7 +38,7 @@ from django.db.models import sql
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Collection
 
     from django.db.backends.base.base import BaseDatabaseWrapper
     from django.db.backends.utils import CursorWrapper
@@ -142,10 +142,19 @@ class _Compiled:
         return params
 
 
-def _locate(
-    compiled_sql: str, params: tuple[Any, ...], sentinels: dict[str, Any], connection: Any
+def locate_parameters(
+    compiled_sql: str,
+    params: tuple[Any, ...],
+    sentinels: dict[str, Any],
+    connection: Any,
+    *,
+    required: Collection[str] | None = None,
 ) -> tuple[tuple[int, str, str], ...]:
-    """Where each named parameter goes in `params` (ValueError if unsure)."""
+    """Where each named parameter's sentinel landed in `params`: (index, name, form).
+
+    ValueError if a sentinel is inlined in the SQL text, or one of `required` (default:
+    every name) is not a whole parameter.
+    """
     by_form = {
         form_value: (name, form)
         for name, value in sentinels.items()
@@ -157,8 +166,10 @@ def _locate(
         if found is not None:
             slots.append((index, *found))
     placed = {name for _, name, _ in slots}
+    needed = set(sentinels) if required is None else set(required)
     for name, value in sentinels.items():
-        if name not in placed or any(text in compiled_sql for text in _inlined(value)):
+        missing = name in needed and name not in placed
+        if missing or any(text in compiled_sql for text in _inlined(value)):
             raise ValueError(f"parameter {name!r} is not a whole parameter of the statement")
     return tuple(slots)
 
@@ -209,7 +220,7 @@ class Prepared(_Statement, Generic[R]):
         queryset = self.build(**self.sentinels)
         compiler = queryset.query.get_compiler(using=alias)
         sql_text, params = compiler.as_sql()
-        slots = _locate(sql_text, tuple(params), self.sentinels, connections[alias])
+        slots = locate_parameters(sql_text, tuple(params), self.sentinels, connections[alias])
         shape = _SHAPES.get(queryset._iterable_class.__name__)
         if shape is None:
             raise ValueError("only model and values_list() querysets can be prepared")
@@ -278,7 +289,7 @@ class PreparedUpdate(_Statement):
             raise ValueError("only single-table updates can be prepared")
         compiler = query.get_compiler(using=alias)
         sql_text, params = compiler.as_sql()
-        slots = _locate(sql_text, tuple(params), self.sentinels, connections[alias])
+        slots = locate_parameters(sql_text, tuple(params), self.sentinels, connections[alias])
         return _Compiled(sql_text, tuple(params), slots, compiler)
 
     def run(self, **values: Any) -> int:

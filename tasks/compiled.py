@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 
-from config.prepared import in_form, value_forms
+from config.prepared import in_form, locate_parameters
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -67,41 +67,33 @@ def _make(build: Callable[[Selection], QuerySet[Message]], sel: Selection) -> _T
     parts = sql.split("%s")
     if len(parts) != len(params) + 1:
         return None
-    # Each prepared form of a sentinel -> (what it stands for, the form's type).
     sentinels = {
-        prepared: (role, form)
-        for role, value in (
-            ("id", SENTINEL_ID),
-            ("user", SENTINEL_USER),
-            ("now", SENTINEL_NOW),
-            ("since", sentinel.lease_since),
-            ("lang", SENTINEL_LANG),
-        )
-        for prepared, form in value_forms(value, connection).items()
+        "id": SENTINEL_ID,
+        "user": SENTINEL_USER,
+        "now": SENTINEL_NOW,
+        "since": sentinel.lease_since,
+        "lang": SENTINEL_LANG,
     }
-    id_at = -1
-    id_form = "hex"
-    slots: list[tuple[int, str, str]] = []
-    kept: list[Any] = []
-    for index, value in enumerate(params):
-        found = sentinels.get(value) if isinstance(value, (str, uuid.UUID, datetime)) else None
-        if found is not None and found[0] == "id":
-            if id_at >= 0:
-                return None
-            id_at, id_form = index, found[1]
-            continue
-        if found is not None:
-            slots.append((len(kept), *found))
-        kept.append(value)
-    if id_at < 0 or not any(role == "user" for _, role, _ in slots):
+    try:
+        found = locate_parameters(
+            sql, tuple(params), sentinels, connection, required=("id", "user")
+        )
+    except ValueError:
         return None
+    ids = [(index, form) for index, role, form in found if role == "id"]
+    if len(ids) != 1:
+        return None
+    id_at, id_form = ids[0]
     return _Template(
         head="%s".join(parts[: id_at + 1]),
         tail="%s".join(parts[id_at + 1 :]),
-        params=tuple(kept),
+        params=tuple(p for index, p in enumerate(params) if index != id_at),
         id_at=id_at,
         id_form=id_form,
-        slots=tuple(slots),
+        # Indexes in the parameters without the id.
+        slots=tuple(
+            (index - (index > id_at), role, form) for index, role, form in found if role != "id"
+        ),
     )
 
 
