@@ -147,19 +147,17 @@ def tree_check_ranking(*, tree_id: UUID) -> bool:
             return False
         cfg = effective_config(tree.lang)
         reviews = _TREE_REVIEWS.rows(tree_id=tree_id)  # a tree holds tens of messages
-        counts = {
-            "size": sum(1 for result, _ in reviews if result is True),
-            "awaiting": sum(
-                1 for result, n in reviews if result is not True and n < cfg.num_reviews_reply
-            ),
-        }
-        if counts["size"] == 0:
+        size = sum(1 for result, _ in reviews if result is True)
+        awaiting = sum(
+            1 for result, n in reviews if result is not True and n < cfg.num_reviews_reply
+        )
+        if size == 0:
             return tree_transition(
                 tree_id=tree_id, expected=[S.GROWING], target=S.HALTED_BY_MODERATOR, cause="empty"
             )
-        if counts["awaiting"] > 0:
+        if awaiting > 0:
             return False
-        if counts["size"] < tree.goal_tree_size and _can_grow(tree, cfg):
+        if size < tree.goal_tree_size and _can_grow(tree, cfg):
             return False
         moved = tree_transition(
             tree_id=tree_id, expected=[S.GROWING], target=S.RANKING, cause="ranking_check"
