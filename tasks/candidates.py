@@ -2,7 +2,11 @@
 
 Each candidate query starts from the candidate index (tree_message: one index range for
 the messages of a language in growing or ranking trees) and still tests the tree's real
-state, so a stale index entry can never make a message a candidate.
+state, so a stale index entry can never make a message a candidate. The language is tested
+on the entry alone: it is the message's own, copied when the entry is written, and neither
+ever changes (check_invariants compares them). Testing `message.lang` as well let
+PostgreSQL's generic plan for a batch of roots intersect the whole language's root index
+with the batch (2 ms instead of 0.1 ms for `en`).
 
 Each function returns a queryset of candidate target messages (reads only): TREE-22
 prompts needing review, TREE-23 replies needing review, TREE-25 extendible parents,
@@ -127,7 +131,6 @@ def _needing_review(sel: Selection, *, roots: bool) -> QuerySet[Message]:
             _indexed(state, sel.lang),
             parent__isnull=roots,
             deleted=False,
-            lang=sel.lang,
             review_count__lt=required,
             message_tree_id__in=_trees(state),
         )
@@ -197,7 +200,6 @@ def extendible_parents(sel: Selection) -> QuerySet[Message]:
             _indexed(TreeState.GROWING, sel.lang),
             deleted=False,
             review_result=True,
-            lang=sel.lang,
             message_tree_id__in=_trees(TreeState.GROWING),
         )
         .annotate(
@@ -249,7 +251,6 @@ def ranking_parents(sel: Selection, *, count_only_rankable: bool = True) -> Quer
             _indexed(TreeState.RANKING, sel.lang),
             deleted=False,
             review_result=True,
-            lang=sel.lang,
             message_tree_id__in=_trees(TreeState.RANKING),
         )
         .annotate(

@@ -174,6 +174,25 @@ def test_postgresql_prepares_a_statement_once_and_reuses_it() -> None:
 
 
 @pytest.mark.postgres_only
+def test_postgresql_runs_prepared_statements_with_their_generic_plan() -> None:
+    """Not re-planned per execution: planning cost more than running (settings)."""
+    identity = UserIdentityFactory.create()
+    for _ in range(7):  # past the five custom plans PostgreSQL would otherwise try first
+        IDENTITY.first(
+            client_id=identity.api_client_id,
+            auth_method=identity.auth_method,
+            username=identity.username,
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE %s",
+            ['SELECT "user_identity"."id"%'],
+        )
+        assert cursor.fetchall() == [(7, 0)]
+
+
+@pytest.mark.postgres_only
 def test_prepared_statements_can_be_turned_off(settings: SettingsWrapper) -> None:
     settings.DATABASE_PREPARED_STATEMENTS = False
     task = TaskFactory.create()
