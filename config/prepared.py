@@ -16,6 +16,10 @@ On PostgreSQL the server prepares each such statement once per connection (with
 than running it, ten times more for the candidate predicates of tasks/compiled.py, which
 run on `statement_cursor()` too. Other queries keep Django's client-side binding.
 
+`PreparedInsert` does the same for one-row inserts of a model: its SQL is compiled once, and
+each call prepares the values with the fields' own `get_db_prep_save`, as
+`QuerySet.create()` would, without building a queryset or running the save machinery.
+
 Only UUID, str, int and datetime parameters can be swapped; everything else (booleans,
 configuration, lists) must be fixed in the function. Compilation refuses, with
 ValueError at first use, a statement in which a sentinel does not appear as a whole
@@ -36,13 +40,14 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import sql
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
+from django.db.models.signals import post_save, pre_save
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection
 
     from django.db.backends.base.base import BaseDatabaseWrapper
     from django.db.backends.utils import CursorWrapper
-    from django.db.models import QuerySet
+    from django.db.models import Model, QuerySet
 
 R = TypeVar("R")  # what one result is: a model instance, a tuple or a value
 PARAM_TYPES = (uuid.UUID, str, int, datetime)
@@ -299,3 +304,57 @@ class PreparedUpdate(_Statement):
         with statement_cursor(connection) as cursor:
             cursor.execute(compiled.sql, compiled.bind(values, connection))
             return int(cursor.rowcount)
+
+
+M = TypeVar("M", bound="Model")
+
+
+class PreparedInsert(Generic[M]):
+    """A one-row insert of `model`, every concrete field written, compiled once per alias.
+
+    `create(**values)` inserts a row as `model.objects.create(**values)` would (a field
+    without a value gets its default) and returns the instance. It sends no pre_save or
+    post_save signal, so it refuses a model that has receivers for them, and it runs no
+    `pre_save()` of a field, so it refuses auto_now fields; a value must be given by
+    attribute name (`user_id`, not `user`).
+    """
+
+    def __init__(self, model: type[M]) -> None:
+        self.model = model
+        self.fields = [f for f in model._meta.concrete_fields if not f.generated]
+        self.attnames = [f.attname for f in self.fields]
+        self._sql: dict[tuple[str, str], str] = {}
+
+    def _compile(self, alias: str) -> str:
+        connection = connections[alias]
+        key = (alias, connection.vendor)
+        if key not in self._sql:
+            for field in self.fields:
+                if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+                    raise ValueError(f"{field} is set by pre_save(): insert it with the ORM")
+            query = sql.InsertQuery(self.model)
+            query.insert_values(self.fields, [self.model()])
+            [(sql_text, _)] = query.get_compiler(using=alias).as_sql()
+            self._sql[key] = sql_text
+        return self._sql[key]
+
+    def create(self, **values: Any) -> M:
+        alias = DEFAULT_DB_ALIAS
+        sql_text = self._compile(alias)
+        if pre_save.has_listeners(self.model) or post_save.has_listeners(self.model):
+            raise ValueError(f"{self.model.__name__} has save signal receivers: use the ORM")
+        unknown = set(values) - set(self.attnames)
+        if unknown:
+            raise TypeError(f"{self.model.__name__} has no field {', '.join(sorted(unknown))}")
+        row = [
+            values[field.attname] if field.attname in values else field.get_default()
+            for field in self.fields
+        ]
+        connection = connections[alias]
+        params = [
+            field.get_db_prep_save(value, connection=connection)
+            for field, value in zip(self.fields, row, strict=True)
+        ]
+        with statement_cursor(connection) as cursor:
+            cursor.execute(sql_text, params)
+        return self.model.from_db(alias, self.attnames, row)

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from config.prepared import PreparedInsert
 from journal.models import Journal
 from shared_protocol.envelope import wrap
 
 if TYPE_CHECKING:
     from uuid import UUID
+
+
+# Every submission appends at least one row (config/prepared.py).
+_INSERT: PreparedInsert[Journal] = PreparedInsert(Journal)
 
 
 def journal_append(
@@ -31,7 +36,7 @@ def journal_append(
         "task_type": task_type,
         **fields,
     }
-    return Journal.objects.create(
+    return _INSERT.create(
         event_type=event_type,
         event_payload=wrap(payload_type, payload),
         user_id=user_id,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.conf import settings
 from django.db import connection, transaction
 
-from config.prepared import Prepared, statement_cursor
+from config.prepared import Prepared, PreparedInsert, statement_cursor
 from shared_protocol.enums import MessageRole, TaskRequestType
 from shared_protocol.envelope import wrap
 from shared_protocol.errors import DomainError, ErrorCode
@@ -260,6 +260,7 @@ def _pending(cap: int) -> Prepared[uuid.UUID]:
     )
 
 
+_INSERT_TASK: PreparedInsert[Task] = PreparedInsert(Task)
 _CLAIM: Prepared[Message] = Prepared(
     lambda message_id: (
         Message.objects.select_for_update(
@@ -472,12 +473,12 @@ def _store(*, client: ApiClient, user: User, built: BuiltTask, collective: bool)
     validity = settings.TASK_VALIDITY_MINUTES
     created = now()
     expiry = None if collective or validity <= 0 else created + timedelta(minutes=validity)
-    return Task.objects.create(
+    return _INSERT_TASK.create(
         id=uuid.uuid4(),
         created_date=created,
         expiry_date=expiry,
-        user=user,
-        api_client=client,
+        user_id=user.pk,
+        api_client_id=client.pk,
         payload_type=built.payload_type,
         payload=wrap(built.payload_type, built.fields),
         message_tree_id=built.message_tree_id,

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef
 
-from config.prepared import Prepared, PreparedUpdate
+from config.prepared import Prepared, PreparedInsert, PreparedUpdate
 from shared_protocol.enums import EmojiCode, TextLabel
 from shared_protocol.errors import DomainError, ErrorCode
 from stats.services import stats_mark_dirty
@@ -212,12 +212,12 @@ def submit_task_labels(
             raise DomainError(ErrorCode.TASK_ALREADY_DONE, "The task already has its review")
 
         now = randomness.now()
-        row = TextLabels.objects.create(
+        row = _INSERT_LABELS.create(
             id=task.pk,
             task_id=task.pk,
-            message=message,
-            user=user,
-            api_client=client,
+            message_id=message.pk,
+            user_id=user.pk,
+            api_client_id=client.pk,
             created_date=now,
             text=text,
             labels=dict(labels),
@@ -321,6 +321,7 @@ _REVIEWED_BY: Prepared[UUID] = Prepared(
     message_id=UUID,
     user_id=UUID,
 )
+_INSERT_LABELS: PreparedInsert[TextLabels] = PreparedInsert(TextLabels)
 _COUNT_REVIEW = PreparedUpdate(
     lambda message_id: (
         Message.objects.filter(pk=message_id),

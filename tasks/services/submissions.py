@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from config.prepared import PreparedInsert
 from shared_protocol.enums import MessageRole
 from shared_protocol.envelope import wrap
 from shared_protocol.errors import DomainError, ErrorCode
@@ -424,6 +425,9 @@ def _lock_ranked_replies(
     return ids, [author for _, author in rows.values()]
 
 
+_INSERT_REACTION: PreparedInsert[MessageReaction] = PreparedInsert(MessageReaction)
+
+
 def _ranking_store(
     *,
     task: Task,
@@ -444,10 +448,10 @@ def _ranking_store(
         "message_tree_id": str(parent.message_tree_id) if parent is not None else None,
         "not_rankable": bool(not_rankable),
     }
-    return MessageReaction.objects.create(
-        task=task,
-        user=user,
-        api_client=client,
+    return _INSERT_REACTION.create(
+        task_id=task.pk,
+        user_id=user.pk,
+        api_client_id=client.pk,
         created_date=now,
         payload_type=RANKING_REACTION,
         payload=dict(wrap(RANKING_REACTION, fields)),

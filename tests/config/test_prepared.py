@@ -11,9 +11,11 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from config.prepared import Prepared, PreparedUpdate
+from config.prepared import Prepared, PreparedInsert, PreparedUpdate
+from journal.models import Journal
 from tasks.models import Task
-from tests.factories import TaskFactory, UserFactory, UserIdentityFactory
+from tests.factories import ApiClientFactory, TaskFactory, UserFactory, UserIdentityFactory
+from trees.models import LanguageSettings
 from users.models import User, UserIdentity
 
 if TYPE_CHECKING:
@@ -201,3 +203,52 @@ def test_prepared_statements_can_be_turned_off(settings: SettingsWrapper) -> Non
     )
     assert by_id.first(task_id=task.pk) == task
     assert _server_prepared('SELECT "task"."id"') == []
+
+
+def test_a_prepared_insert_stores_what_create_would_store() -> None:
+    user = UserFactory.create()
+    client = ApiClientFactory.create()
+    insert: PreparedInsert[Task] = PreparedInsert(Task)
+    when = timezone.now()
+    values: dict[str, Any] = {
+        "created_date": when,
+        "user_id": user.pk,
+        "api_client_id": client.pk,
+        "payload_type": "LabelInitialPromptPayload",
+        "payload": {"payload_type": "x", "payload": {"text": "née \u263a", "n": [1, 2.5]}},
+        "collective": True,
+    }
+    made = insert.create(id=uuid.uuid4(), **values)
+    reference = Task.objects.create(id=uuid.uuid4(), **values)
+    stored = Task.objects.get(pk=made.pk)
+    for field in Task._meta.concrete_fields:
+        if field.attname != "id":
+            assert getattr(stored, field.attname) == getattr(reference, field.attname), field
+            assert getattr(made, field.attname) == getattr(stored, field.attname), field
+    assert stored.ack is None and stored.done is False  # defaults, as create() gives them
+    assert not made._state.adding
+
+
+def test_a_prepared_insert_fills_callable_defaults_per_row() -> None:
+    insert: PreparedInsert[Journal] = PreparedInsert(Journal)
+    first = insert.create(event_type="a", event_payload={})
+    second = insert.create(event_type="b", event_payload={})
+    assert first.pk != second.pk  # the uuid7 default is drawn for each row
+    assert Journal.objects.filter(pk__in=[first.pk, second.pk]).count() == 2
+
+
+def test_a_prepared_insert_inside_a_rolled_back_transaction_leaves_nothing() -> None:
+    insert: PreparedInsert[Journal] = PreparedInsert(Journal)
+    with transaction.atomic():
+        row = insert.create(event_type="a", event_payload={})
+        transaction.set_rollback(True)
+    assert not Journal.objects.filter(pk=row.pk).exists()
+
+
+def test_a_prepared_insert_refuses_what_it_would_get_wrong() -> None:
+    with pytest.raises(TypeError, match="no field user"):
+        PreparedInsert(Task).create(user=UserFactory.create())  # attribute names only
+    with pytest.raises(ValueError, match="pre_save"):
+        PreparedInsert(LanguageSettings).create(lang="xx")  # auto_now
+    with pytest.raises(ValueError, match="save signal receivers"):
+        PreparedInsert(type(ApiClientFactory.create())).create()  # the client cache listens

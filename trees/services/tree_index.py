@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import F, OuterRef, Q, Subquery
 
+from config.prepared import PreparedInsert
 from trees.models import Message, MessageTreeState, TreeMessage, TreeState
 
 if TYPE_CHECKING:
@@ -25,10 +26,13 @@ if TYPE_CHECKING:
     from uuid import UUID
 
 
+_INSERT: PreparedInsert[TreeMessage] = PreparedInsert(TreeMessage)
+
+
 def tree_index_add(message: Message, *, tree_state: TreeState | str | None) -> None:
     """Index a new message; `tree_state` is its tree's state (None before T1 for a root)."""
-    TreeMessage.objects.create(
-        message=message,
+    _INSERT.create(
+        message_id=message.pk,
         message_tree_id=message.message_tree_id,
         lang=message.lang,
         role=message.role,
