@@ -28,6 +28,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("users.api.urls")),
     path("", include("users.api.auth_urls")),
     path("", include("tasks.api.urls")),
+    path("", include("trees.api.urls")),
     # Last: unknown API paths answer a protocol 404, never an HTML page or a redirect
     # (this also keeps APPEND_SLASH from redirecting under /api/, GEN-2).
     re_path(r"^.*$", api_not_found),

@@ -34,6 +34,7 @@ DOCUMENTED_OPERATIONS = {
     ("/api/v1/frontend_users/{auth_method}/{username}", "get"),
     ("/api/v1/frontend_users/{auth_method}/{username}/messages", "get"),
     ("/api/v1/frontend_users/{auth_method}/{username}/messages/cursor", "get"),
+    ("/api/v1/hf/text_toxicity", "get"),
     ("/api/v1/tasks/", "post"),
     ("/api/v1/tasks/availability", "post"),
     ("/api/v1/tasks/interaction", "post"),

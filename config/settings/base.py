@@ -258,6 +258,17 @@ HUGGING_FACE_API_KEY: str | None = env.str("HUGGING_FACE_API_KEY", default=None)
 DISCORD_API_KEY: str | None = env.str("DISCORD_API_KEY", default=None)
 DISCORD_CHANNEL_ID: str | None = env.str("DISCORD_CHANNEL_ID", default=None)
 
+# External calls (TREE-74, MOD-16, API-HF-1): where they go. Tests point them at a local
+# fake server. Embeddings are asked from `<URL>/<model>/pipeline/feature-extraction`, the
+# toxicity classifier from `<URL>/<model>`.
+HUGGING_FACE_API_URL = env.str(
+    "HUGGING_FACE_API_URL", default="https://router.huggingface.co/hf-inference/models"
+)
+HF_TOXICITY_MODEL = env.str("HF_TOXICITY_MODEL", default="martin-ha/toxic-comment-model")
+HF_EMBEDDING_MODEL = env.str("HF_EMBEDDING_MODEL", default="sentence-transformers/all-MiniLM-L6-v2")
+DISCORD_API_URL = env.str("DISCORD_API_URL", default="https://discord.com/api/v10")
+EXTERNAL_HTTP_TIMEOUT_SECONDS = env.float("EXTERNAL_HTTP_TIMEOUT_SECONDS", default=10.0)
+
 ACCEPT_API_KEY_QUERY_PARAM = env.bool("ACCEPT_API_KEY_QUERY_PARAM", default=False)
 BACKEND_CORS_ORIGINS: list[str] = env.list("BACKEND_CORS_ORIGINS", default=[])
 ENABLE_PROM_METRICS = env.bool("ENABLE_PROM_METRICS", default=True)

@@ -187,8 +187,8 @@ def submit_text_reply(
         # MOD-18: the search vector of the new message is maintained by the search service
         # (PostgreSQL only); it is not part of this service yet.
         user_record_activity(user=user)
-        # TREE-45 step 10 / TREE-74: after commit, toxicity and embedding computation would be
-        # enqueued here (transaction.on_commit) when enabled and configured; out of scope.
+        # TREE-45 step 10 / TREE-74: text_reply_stored's receiver in trees/external queues
+        # toxicity and embedding computation after commit, when enabled and configured.
     return message
 
 
