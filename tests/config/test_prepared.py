@@ -225,7 +225,8 @@ def test_a_prepared_insert_stores_what_create_would_store() -> None:
         if field.attname != "id":
             assert getattr(stored, field.attname) == getattr(reference, field.attname), field
             assert getattr(made, field.attname) == getattr(stored, field.attname), field
-    assert stored.ack is None and stored.done is False  # defaults, as create() gives them
+    assert stored.ack is None  # defaults, as create() gives them
+    assert stored.done is False
     assert not made._state.adding
 
 
