@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from django.db.models import Model, QuerySet
 
 R = TypeVar("R")  # what one result is: a model instance, a tuple or a value
+M = TypeVar("M", bound="Model")
 PARAM_TYPES = (uuid.UUID, str, int, datetime)
 _SENTINEL_BASE = 0x5E_4715_E1  # "sentinel"
 
@@ -306,7 +307,48 @@ class PreparedUpdate(_Statement):
             return int(cursor.rowcount)
 
 
-M = TypeVar("M", bound="Model")
+class PreparedUpdateReturning(PreparedUpdate, Generic[M]):
+    """An update that also gives the changed rows (`UPDATE … RETURNING`), as model
+    instances with the queryset's fields (all concrete fields, or those of `only()`): a
+    conditional write and the read of what it wrote in one statement, e.g. to lock, check
+    and change a row at once. The values are those after the update."""
+
+    def _compile(self, alias: str) -> _Compiled:
+        update = super()._compile(alias)
+        queryset, _ = self.build(**self.sentinels)
+        # A plain select of the model's loaded fields gives the columns in from_db order,
+        # with their converters; RETURNING names the same columns.
+        plain = queryset.model._base_manager.order_by()
+        plain.query.deferred_loading = queryset.query.deferred_loading
+        select = plain.query.get_compiler(using=alias)
+        select.as_sql()
+        columns = [s[0] for s in select.select[0 : select.col_count]]
+        quote = connections[alias].ops.quote_name
+        returning = ", ".join(quote(column.target.column) for column in columns)
+        return _Compiled(
+            f"{update.sql} RETURNING {returning}",
+            update.params,
+            update.slots,
+            select,
+            "models",
+            select.get_converters(columns),
+        )
+
+    def rows(self, **values: Any) -> list[M]:
+        alias = DEFAULT_DB_ALIAS
+        compiled = self._get(alias)
+        connection = connections[alias]
+        with statement_cursor(connection) as cursor:
+            cursor.execute(compiled.sql, compiled.bind(values, connection))
+            rows: list[Any] = cursor.fetchall()
+        if compiled.converters:
+            rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
+        instances: list[M] = Prepared._instances(compiled.compiler, rows, alias)
+        return instances
+
+    def first(self, **values: Any) -> M | None:
+        rows = self.rows(**values)
+        return rows[0] if rows else None
 
 
 class PreparedInsert(Generic[M]):

@@ -19,12 +19,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef
 
-from config.prepared import Prepared, PreparedInsert, PreparedUpdate
+from config.prepared import Prepared, PreparedInsert, PreparedUpdate, PreparedUpdateReturning
 from shared_protocol.enums import EmojiCode, TextLabel
 from shared_protocol.errors import DomainError, ErrorCode
 from stats.services import stats_mark_dirty
 from tasks.models import Task, TextLabels
-from tasks.services.validation import task_lock_by_id, task_validate
+from tasks.services.validation import task_take_for_submission
 from tasks.signals import labels_stored
 from trees import randomness
 from trees.config import effective_config
@@ -49,8 +49,9 @@ LABEL_TASK_TYPES: frozenset[str] = frozenset(
 
 
 def task_mark_done(task: Task, *, now: datetime) -> None:
-    """Mark a locked task done, unless it is collective (TREE-56: closed only by TREE-55)."""
-    if task.collective:
+    """Mark a locked task done, unless it is collective (TREE-56: closed only by TREE-55)
+    or already marked by `task_take_for_submission`."""
+    if task.collective or task.done:
         return
     task.done = True
     task.done_date = now
@@ -160,14 +161,17 @@ def submit_task_labels(
     2. A label task (2102); 3. `message_id`, if given, is the task's message (2050, for
        prompt and reply reviews alike, IMP-14).
     4. Labels within `valid_labels` (2051), every mandatory label present (2052).
-    5. Lock the labeled message (2001); not the user's own (2053); no earlier task-based
-       label by the user on it (2053).
-    6. Store the row (id = task id), bump `review_count`, task done, journal, labeler and
-       author dirty. 7. Review evaluation (TREE-47); streak.
+    5. Lock the labeled message by bumping its `review_count` (2001); not the user's own
+       (2053); no earlier task-based label by the user on it (2053). A refusal rolls the
+       bump back, with everything else.
+    6. Store the row (id = task id), task done, journal, labeler and author dirty.
+    7. Review evaluation (TREE-47); streak.
     """
     with transaction.atomic():
-        task = task_lock_by_id(api_client_id=client.pk, task_id=task_id)
-        task_validate(task, user_id=user.pk)
+        now = randomness.now()
+        task = task_take_for_submission(
+            api_client_id=client.pk, user_id=user.pk, now=now, task_id=task_id
+        )
         if task.payload_type not in LABEL_TASK_TYPES:
             raise DomainError(
                 ErrorCode.TASK_PAYLOAD_TYPE_MISMATCH, f"A {task.task_type} task takes no labels"
@@ -192,7 +196,8 @@ def submit_task_labels(
                 f"Mandatory labels missing: {', '.join(missing)}",
             )
 
-        message = _LOCK_EVALUATED.first(message_id=target_id) if target_id is not None else None
+        # Locked by counting the review in: a refusal below rolls the count back.
+        message = _COUNT_REVIEW.first(message_id=target_id) if target_id is not None else None
         if message is None:
             raise DomainError(ErrorCode.MESSAGE_NOT_FOUND, "The labeled message does not exist")
         if not settings.DEBUG_ALLOW_SELF_LABELING and message.user_id == user.pk:
@@ -211,7 +216,6 @@ def submit_task_labels(
             # other task with a review is done, which task validation refused.
             raise DomainError(ErrorCode.TASK_ALREADY_DONE, "The task already has its review")
 
-        now = randomness.now()
         row = _INSERT_LABELS.create(
             id=task.pk,
             task_id=task.pk,
@@ -222,8 +226,6 @@ def submit_task_labels(
             text=text,
             labels=dict(labels),
         )
-        _COUNT_REVIEW.run(message_id=message.pk)
-        message.review_count += 1  # the row is locked: this is the stored count
         task_mark_done(task, now=now)
         labels_stored.send(
             sender=TextLabels,
@@ -322,9 +324,9 @@ _REVIEWED_BY: Prepared[UUID] = Prepared(
     user_id=UUID,
 )
 _INSERT_LABELS: PreparedInsert[TextLabels] = PreparedInsert(TextLabels)
-_COUNT_REVIEW = PreparedUpdate(
+_COUNT_REVIEW: PreparedUpdateReturning[Message] = PreparedUpdateReturning(
     lambda message_id: (
-        Message.objects.filter(pk=message_id),
+        Message.objects.filter(pk=message_id).only(*EVALUATED_FIELDS),
         {"review_count": F("review_count") + 1},
     ),
     message_id=UUID,

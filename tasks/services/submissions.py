@@ -32,7 +32,7 @@ from tasks.services.reviews import (
     task_mark_done,
     user_record_activity,
 )
-from tasks.services.validation import task_lock_by_frontend_id, task_validate
+from tasks.services.validation import task_take_for_submission
 from tasks.signals import ranking_stored, rating_stored, text_reply_stored
 from trees import randomness
 from trees.config import DEFAULT_LANG, effective_config
@@ -125,8 +125,10 @@ def submit_text_reply(
     if not message_id or not user_message_id:
         raise DomainError(ErrorCode.INVALID_FRONTEND_MESSAGE_ID, "A frontend message id is empty")
     with transaction.atomic():
-        task = task_lock_by_frontend_id(api_client_id=client.pk, frontend_message_id=message_id)
-        task_validate(task, user_id=user.pk)
+        now = randomness.now()
+        task = task_take_for_submission(
+            api_client_id=client.pk, user_id=user.pk, now=now, frontend_message_id=message_id
+        )
 
         text = text.strip()
         if not text:
@@ -136,7 +138,6 @@ def submit_text_reply(
                 ErrorCode.TASK_MESSAGE_TOO_LONG,
                 f"The message is longer than {settings.MESSAGE_SIZE_LIMIT} characters",
             )
-        now = randomness.now()
         _refuse_duplicate_text(user_id=user.pk, text=text, now=now)
 
         parent, tree_state = None, None
@@ -328,8 +329,10 @@ def submit_ranking(
     its reaction (no parent, no counters, no scoring).
     """
     with transaction.atomic():
-        task = task_lock_by_frontend_id(api_client_id=client.pk, frontend_message_id=message_id)
-        task_validate(task, user_id=user.pk)
+        now = randomness.now()
+        task = task_take_for_submission(
+            api_client_id=client.pk, user_id=user.pk, now=now, frontend_message_id=message_id
+        )
         ranks_prompts = task.payload_type == RANK_PROMPTS_TASK_TYPE
         if task.payload_type not in RANK_REPLIES_TASK_TYPES and not ranks_prompts:
             raise DomainError(
@@ -352,7 +355,6 @@ def submit_ranking(
         if not ranks_prompts:
             parent = _ranking_parent(task, fields)
             reply_ids, authors = _lock_ranked_replies(ranked_ids, parent_id=parent.pk)
-        now = randomness.now()
         reaction = _ranking_store(
             task=task,
             client=client,
@@ -479,8 +481,10 @@ def submit_rating(
         )
         if message is None:
             raise DomainError(ErrorCode.MESSAGE_NOT_FOUND, "Message not found")
-        task = task_lock_by_frontend_id(api_client_id=client.pk, frontend_message_id=message_id)
-        task_validate(task, user_id=user.pk)
+        now = randomness.now()
+        task = task_take_for_submission(
+            api_client_id=client.pk, user_id=user.pk, now=now, frontend_message_id=message_id
+        )
         if task.payload_type != RATE_SUMMARY_TASK_TYPE:
             raise DomainError(
                 ErrorCode.TASK_PAYLOAD_TYPE_MISMATCH, f"A {task.task_type} task takes no rating"
@@ -492,7 +496,6 @@ def submit_rating(
                 ErrorCode.RATING_OUT_OF_RANGE, f"The rating must lie within {low} … {high}"
             )
         task_refuse_second_result(task, user_id=user.pk)
-        now = randomness.now()
         reaction = MessageReaction.objects.create(
             task=task,
             user=user,

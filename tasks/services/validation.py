@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
-from config.prepared import Prepared
+from django.db.models import Q, QuerySet
+
+from config.prepared import Prepared, PreparedUpdateReturning
 from shared_protocol.errors import DomainError, ErrorCode
 from tasks.models import Task
 from trees.randomness import now
@@ -27,6 +30,77 @@ _BY_ID: Prepared[Task] = Prepared(
     client_id=UUID,
     task_id=UUID,
 )
+
+
+def _takeable(tasks: QuerySet[Task], user_id: UUID, now: datetime) -> QuerySet[Task]:
+    """The tasks that pass task validation for `user_id` at `now` and are not collective."""
+    return tasks.filter(ack=True, done=False, collective=False, user_id=user_id).filter(
+        Q(expiry_date__isnull=True) | Q(expiry_date__gt=now)
+    )
+
+
+_TAKE_BY_ID: PreparedUpdateReturning[Task] = PreparedUpdateReturning(
+    lambda client_id, task_id, user_id, now: (
+        _takeable(Task.objects.filter(api_client_id=client_id, pk=task_id), user_id, now),
+        {"done": True, "done_date": now},
+    ),
+    client_id=UUID,
+    task_id=UUID,
+    user_id=UUID,
+    now=datetime,
+)
+_TAKE_BY_FRONTEND_ID: PreparedUpdateReturning[Task] = PreparedUpdateReturning(
+    lambda client_id, frontend_id, user_id, now: (
+        _takeable(
+            Task.objects.filter(api_client_id=client_id, frontend_message_id=frontend_id),
+            user_id,
+            now,
+        ),
+        {"done": True, "done_date": now},
+    ),
+    client_id=UUID,
+    frontend_id=str,
+    user_id=UUID,
+    now=datetime,
+)
+
+
+def task_take_for_submission(
+    *,
+    api_client_id: UUID,
+    user_id: UUID,
+    now: datetime,
+    task_id: UUID | None = None,
+    frontend_message_id: str | None = None,
+) -> Task:
+    """The caller's task for a submission (by id or by frontend id), locked and validated.
+
+    What `task_lock_by_id` / `task_lock_by_frontend_id` and `task_validate` give, in one
+    statement for the usual case: a valid task that is not collective is marked done at
+    `now` by the statement that locks it, and comes back with `done` set (the submission's
+    transaction undoes it if a later check refuses). Any other task is locked and
+    validated as before, which answers with the first failing check's error.
+    """
+    if task_id is not None:
+        taken = _TAKE_BY_ID.first(
+            client_id=api_client_id, task_id=task_id, user_id=user_id, now=now
+        )
+    elif frontend_message_id:
+        taken = _TAKE_BY_FRONTEND_ID.first(
+            client_id=api_client_id, frontend_id=frontend_message_id, user_id=user_id, now=now
+        )
+    else:
+        raise DomainError(ErrorCode.INVALID_FRONTEND_MESSAGE_ID, "The message id is empty")
+    if taken is not None:
+        return taken
+    if task_id is not None:
+        task = task_lock_by_id(api_client_id=api_client_id, task_id=task_id)
+    else:
+        task = task_lock_by_frontend_id(
+            api_client_id=api_client_id, frontend_message_id=frontend_message_id or ""
+        )
+    task_validate(task, user_id=user_id)
+    return task
 
 
 def _found(task: Task | None) -> Task:
