@@ -13,6 +13,8 @@ admin.site.site_header = "Canopy administration"
 admin.site.site_title = "Canopy"
 
 api_v1: list[URLPattern | URLResolver] = [
+    # First: the task cycle's endpoints are resolved on every request of a volunteer.
+    path("", include("tasks.api.urls")),
     path(
         "openapi.json",
         SpectacularJSONAPIView.as_view(authentication_classes=[], permission_classes=[]),
@@ -27,7 +29,6 @@ api_v1: list[URLPattern | URLResolver] = [
     ),
     path("", include("users.api.urls")),
     path("", include("users.api.auth_urls")),
-    path("", include("tasks.api.urls")),
     path("", include("trees.api.urls")),
     # Last: unknown API paths answer a protocol 404, never an HTML page or a redirect
     # (this also keeps APPEND_SLASH from redirecting under /api/, GEN-2).
