@@ -218,6 +218,29 @@ def test_other_processes_see_a_change_once_the_cache_ages_out(
     assert effective_config("en").max_active_trees == 4
 
 
+def test_one_read_of_the_overrides_serves_every_language(
+    settings: SettingsWrapper, django_assert_num_queries: Any
+) -> None:
+    """The cache reads the global row and all language rows once per TTL (two queries),
+    not two queries per language."""
+    settings.TREE_MANAGER_CONFIG_TTL_SECONDS = 3600.0
+    LanguageSettings.objects.create(lang="de", overrides={"max_active_trees": 7})
+    LanguageSettings.objects.create(lang="fr", accept_initial_prompts=False)
+    TreeManagerSettings.objects.create(overrides={"max_active_trees": 4})
+    with django_assert_num_queries(2):
+        configs = {lang: effective_config(lang) for lang in ("en", "de", "fr", "xx", "es")}
+    assert {lang: c.max_active_trees for lang, c in configs.items()} == {
+        "en": 4,
+        "de": 7,
+        "fr": 4,
+        "xx": 4,
+        "es": 4,
+    }
+    assert [lang for lang, c in configs.items() if not c.accept_initial_prompts] == ["fr"]
+    for lang, config in configs.items():
+        assert config == resolve_config(lang)  # what an uncached read gives
+
+
 def test_invalid_row_written_behind_our_back_falls_back_to_defaults() -> None:
     TreeManagerSettings.objects.create(overrides={"max_active_trees": -5})
     assert resolve_config("en").max_active_trees == 10
