@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.db import connection, transaction
 from django.utils import timezone
 
+from config.prepared import statement_cursor
 from shared_protocol.enums import TimeFrame
 from stats.models import UserStatsDirty
 
@@ -50,7 +51,19 @@ def stats_mark_dirty(user_ids: Iterable[UUID | None]) -> None:
     if not ids:
         return
     now = timezone.now()
+    if connection.vendor == "postgresql":
+        # Every submission marks one or two users: one prepared statement for any number.
+        with statement_cursor(connection) as cursor:
+            cursor.execute(_MARK_DIRTY_SQL, [now, ids])
+        return
     UserStatsDirty.objects.bulk_create(
         [UserStatsDirty(user_id=user_id, marked_date=now) for user_id in ids],
         ignore_conflicts=True,
     )
+
+
+# The table and columns of UserStatsDirty.
+_MARK_DIRTY_SQL = (
+    "INSERT INTO user_stats_dirty (user_id, marked_date)"
+    " SELECT u, %s FROM unnest(%s::uuid[]) AS u ON CONFLICT DO NOTHING"
+)
