@@ -254,6 +254,17 @@ def _label_task_target(task: Task, fields: dict[str, Any]) -> UUID | None:
 # --- review evaluation (TREE-47, TREE-50) ---------------------------------------------------
 
 
+_COMPLETED_REVIEWS: Prepared[Any] = Prepared(
+    lambda message_id: (
+        TextLabels.objects.filter(message_id=message_id, task_id__isnull=False)
+        .filter(Exists(Task.objects.filter(pk=OuterRef("task_id"), done=True)))
+        .order_by()
+        .values_list("labels", flat=True)
+    ),
+    message_id=UUID,
+)
+
+
 def review_acceptance(*, message_id: UUID) -> Fraction | None:
     """TREE-50: 1 - (mean spam + mean lang_mismatch) over the message's completed reviews.
 
@@ -261,12 +272,7 @@ def review_acceptance(*, message_id: UUID) -> Fraction | None:
     Computed exactly (decimal label values as fractions), so a score that equals the
     threshold on paper is not lifted above it by binary rounding. None without reviews.
     """
-    done = Task.objects.filter(pk=OuterRef("task_id"), done=True)
-    rows = list(
-        TextLabels.objects.filter(message_id=message_id, task_id__isnull=False)
-        .filter(Exists(done))
-        .values_list("labels", flat=True)
-    )
+    rows = _COMPLETED_REVIEWS.rows(message_id=message_id)
     if not rows:
         return None
     spam = _mean(_label_value(row, TextLabel.SPAM) for row in rows)
