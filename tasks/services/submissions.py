@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from config.prepared import PreparedInsert
+from config.prepared import Prepared, PreparedInsert, PreparedUpdate
 from shared_protocol.enums import MessageRole
 from shared_protocol.envelope import wrap
 from shared_protocol.errors import DomainError, ErrorCode
@@ -154,9 +154,7 @@ def submit_text_reply(
         if parent is None and _is_reply_task(task):
             # A reply task always names its parent (TREE-38); one that does not is corrupt.
             raise DomainError(ErrorCode.MESSAGE_NOT_FOUND, "The task's parent message is missing")
-        if Message.objects.filter(
-            api_client_id=client.pk, frontend_message_id=user_message_id
-        ).exists():
+        if _FRONTEND_ID_TAKEN.rows(client_id=client.pk, frontend_id=user_message_id):
             raise DomainError(
                 ErrorCode.INVALID_FRONTEND_MESSAGE_ID,
                 "The user message id is already used by another message",
@@ -176,7 +174,7 @@ def submit_text_reply(
         if parent is not None:
             tree_index_add(message, tree_state=tree_state)  # a new root: with its state row
         if parent is not None and not message.deleted:
-            Message.objects.filter(pk=parent.pk).update(children_count=F("children_count") + 1)
+            _COUNT_CHILD.run(parent_id=parent.pk)
 
         task_mark_done(task, now=now)
         text_reply_stored.send(
@@ -217,26 +215,63 @@ def _lock_reply_parent(*, parent_id: UUID, user_id: UUID) -> tuple[Message, str]
     FOR NO KEY UPDATE: it serialises replies to this parent without blocking inserts of
     rows that merely reference it (labels, emojis).
     """
-    parent = Message.objects.select_for_update(no_key=True).filter(pk=parent_id).first()
+    parent = _LOCK_PARENT.first(parent_id=parent_id)
     if parent is None:
         raise DomainError(ErrorCode.MESSAGE_NOT_FOUND, "The parent message does not exist")
-    state = (
-        MessageTreeState.objects.filter(message_tree_id=parent.message_tree_id)
-        .values_list("state", flat=True)
-        .first()
-    )
+    state = _TREE_STATE.first(tree_id=parent.message_tree_id)
     if state not in REPLY_ACCEPTING_STATES:
         raise DomainError(
             ErrorCode.TREE_IN_ABORTED_STATE, "The conversation no longer accepts replies"
         )
-    if (
-        not settings.DEBUG_ALLOW_DUPLICATE_TASKS
-        and Message.objects.filter(parent_id=parent.pk, user_id=user_id, deleted=False).exists()
+    if not settings.DEBUG_ALLOW_DUPLICATE_TASKS and _REPLIED.rows(
+        parent_id=parent.pk, user_id=user_id
     ):
         raise DomainError(
             ErrorCode.TASK_MESSAGE_DUPLICATE_REPLY, "You already replied to this message"
         )
     return parent, str(state)
+
+
+# The statements of a text reply (config/prepared.py).
+_LOCK_PARENT: Prepared[Message] = Prepared(
+    lambda parent_id: (
+        Message.objects.select_for_update(no_key=True).filter(pk=parent_id).order_by()[:1]
+    ),
+    parent_id=UUID,
+)
+_TREE_STATE: Prepared[str] = Prepared(
+    lambda tree_id: (
+        MessageTreeState.objects.filter(message_tree_id=tree_id)
+        .order_by()
+        .values_list("state", flat=True)[:1]
+    ),
+    tree_id=UUID,
+)
+_REPLIED: Prepared[UUID] = Prepared(
+    lambda parent_id, user_id: (
+        Message.objects.filter(parent_id=parent_id, user_id=user_id, deleted=False)
+        .order_by()
+        .values_list("pk", flat=True)[:1]
+    ),
+    parent_id=UUID,
+    user_id=UUID,
+)
+_FRONTEND_ID_TAKEN: Prepared[UUID] = Prepared(
+    lambda client_id, frontend_id: (
+        Message.objects.filter(api_client_id=client_id, frontend_message_id=frontend_id)
+        .order_by()
+        .values_list("pk", flat=True)[:1]
+    ),
+    client_id=UUID,
+    frontend_id=str,
+)
+_COUNT_CHILD = PreparedUpdate(
+    lambda parent_id: (
+        Message.objects.filter(pk=parent_id),
+        {"children_count": F("children_count") + 1},
+    ),
+    parent_id=UUID,
+)
 
 
 def _message_store(
@@ -277,9 +312,7 @@ def _message_store(
     except IntegrityError:
         # The unique (client, frontend id) constraint backs up step 7 against a concurrent
         # submission that took the same id after our check.
-        if Message.objects.filter(
-            api_client_id=client.pk, frontend_message_id=user_message_id
-        ).exists():
+        if _FRONTEND_ID_TAKEN.rows(client_id=client.pk, frontend_id=user_message_id):
             raise DomainError(
                 ErrorCode.INVALID_FRONTEND_MESSAGE_ID,
                 "The user message id is already used by another message",
