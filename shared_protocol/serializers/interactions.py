@@ -92,6 +92,12 @@ class MessageRankingSerializer(_InteractionSerializer):
     not_rankable = LenientBooleanField(required=False, allow_null=True, default=None)
 
 
+# Built once: `TextLabel.values` makes a new list on every access, and a field builds its
+# validators when constructed (every review has a dozen labels).
+_LABEL_NAMES = frozenset(TextLabel.values)
+_LABEL_VALUE = serializers.FloatField(min_value=0.0, max_value=1.0)
+
+
 @extend_schema_field(OpenApiTypes.OBJECT)
 class TextLabelsField(serializers.Field[dict[str, float], Any, dict[str, float], Any]):
     """`labels` of text_labels (API-IA-3): `{TextLabel: float}` with values in 0..1.
@@ -122,13 +128,12 @@ class TextLabelsField(serializers.Field[dict[str, float], Any, dict[str, float],
         else:
             self.fail("not_a_dict")
         labels: dict[str, float] = {}
-        value_field = serializers.FloatField(min_value=0.0, max_value=1.0)
         for name, value in pairs:
-            if not isinstance(name, str) or name not in TextLabel.values:
+            if not isinstance(name, str) or name not in _LABEL_NAMES:
                 errors[str(name)] = [self._error("invalid_label", name=name)]
                 continue
             try:
-                labels[name] = value_field.run_validation(value)
+                labels[name] = _LABEL_VALUE.run_validation(value)
             except serializers.ValidationError as exc:
                 errors[name] = list(exc.detail)
         if errors:
