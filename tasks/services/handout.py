@@ -412,13 +412,23 @@ def _message_id(row: Any) -> uuid.UUID:
 def _claim_in_order(
     kind: _Kind, check: _Predicate, ordered_ids: list[uuid.UUID]
 ) -> BuiltTask | None:
-    passing = check.passing(ordered_ids)
-    for candidate_id in ordered_ids:
-        if candidate_id not in passing:
-            continue
-        target = _claim(check, candidate_id)
+    """Claim the first candidate of `ordered_ids` that qualifies and build its task.
+
+    The target is locked by the statement that finds it (`_Predicate.claim_first`), then
+    re-checked by a new statement (TREE-37): under READ COMMITTED that one sees what
+    committed while the lock was being taken. A row locked by a concurrent hand-out is
+    skipped (SKIP LOCKED) rather than waited for; on SQLite the request's IMMEDIATE
+    transaction already holds the database lock, so hand-outs are serialised. The task row
+    is inserted before the lock is released, at commit.
+    """
+    remaining = ordered_ids
+    while remaining:
+        target = check.claim_first(remaining)
         if target is None:
-            continue
+            return None
+        remaining = remaining[remaining.index(target.pk) + 1 :]
+        if target.pk not in check.passing([target.pk]):
+            continue  # taken while it was being locked
         try:
             return kind.build(target)
         except BrokenConversation:
@@ -450,22 +460,23 @@ class _Predicate:
             cursor.execute(sql, params)
             return {_message_id(row[0]) for row in cursor.fetchall()}
 
-
-def _claim(check: _Predicate, candidate_id: uuid.UUID) -> Message | None:
-    """Lock the target row, then re-check that it still qualifies (TREE-37).
-
-    The re-check is a new statement, so under READ COMMITTED it sees what committed while
-    the lock was being taken. On PostgreSQL a row locked by a concurrent hand-out is
-    skipped (SKIP LOCKED) rather than waited for; on SQLite the request's IMMEDIATE
-    transaction already holds the database lock, so hand-outs are serialised. The task row
-    is inserted before the lock is released, at commit.
-    """
-    target = _CLAIM.first(message_id=candidate_id)
-    if target is None:
-        return None
-    if candidate_id not in check.passing([candidate_id]):
-        return None
-    return target
+    def claim_first(self, ids: list[uuid.UUID]) -> Message | None:
+        """The first of `ids`, in their order, that passes and that no other transaction
+        holds, locked; None when there is none. One statement on PostgreSQL."""
+        bound = compiled.bind_first(self.key, self.template, self.sel, ids)
+        if bound is None:  # not templatable: check, then lock in order
+            passing = self.passing(ids)
+            return next(
+                (m for i in ids if i in passing and (m := _CLAIM.first(message_id=i))), None
+            )
+        sql, params, template, first_locked = bound
+        with statement_cursor(connection) as cursor:
+            cursor.execute(sql, params)
+            found = {m.pk: m for m in template.messages(cursor.fetchall())}
+        if first_locked:
+            return next(iter(found.values()), None)
+        # SQLite: no row locks (the transaction holds the database); first in order.
+        return next((found[i] for i in ids if i in found), None)
 
 
 def _store(*, client: ApiClient, user: User, built: BuiltTask, collective: bool) -> Task:

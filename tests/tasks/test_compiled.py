@@ -6,11 +6,12 @@ request's user and time (TREE-22 … TREE-29 through TREE-37's batch check and r
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import pytest
-from django.db import connection
+from django.db import connection, connections, transaction
 
 from tasks import compiled
 from tasks.services.handout import _kinds, _selection
@@ -135,3 +136,77 @@ def test_a_template_binds_another_language() -> None:
     assert passing(en_sel) == {english.pk}
     assert passing(es_sel) == {spanish.pk}
     assert len(compiled._templates) == 1
+
+
+def test_the_rows_form_finds_the_first_passing_message_of_a_batch_whole() -> None:
+    """bind_first: the same messages as the ORM, whole; on PostgreSQL only the first passing
+    one in the batch's order (the hand-out's check and claim in one statement)."""
+    compiled.clear()
+    user = UserFactory.create()
+    _world(user)
+    sel = _selection(user, "en")
+    ids = list(Message.objects.order_by("?").values_list("pk", flat=True))
+
+    checked = 0
+    for name, kind in _kinds(sel, random_request=False).items():
+        if kind.template is None or kind.superset is None:
+            continue
+        passing = set(kind.template(sel).filter(pk__in=ids).values_list("pk", flat=True))
+        bound = compiled.bind_first(kind.key, kind.template, sel, ids)
+        assert bound is not None, name
+        sql, params, template, first_locked = bound
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            found = template.messages(cursor.fetchall())
+        assert first_locked is (connection.vendor == "postgresql")
+        expected = [i for i in ids if i in passing][:1] if first_locked else sorted(passing)
+        assert sorted(m.pk for m in found) == sorted(expected), name
+        for message in found:
+            stored = Message.objects.get(pk=message.pk)
+            assert [getattr(message, f.attname) for f in Message._meta.concrete_fields] == [
+                getattr(stored, f.attname) for f in Message._meta.concrete_fields
+            ], name
+        checked += 1
+    assert checked >= 10
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_candidate_another_transaction_holds_is_skipped_for_the_next() -> None:
+    """TREE-37: SKIP LOCKED in the claiming statement, in the batch's order."""
+    compiled.clear()
+    tree = MessageTreeStateFactory.create(state=S.INITIAL_PROMPT_REVIEW)
+    other = MessageTreeStateFactory.create(state=S.INITIAL_PROMPT_REVIEW)
+    first, second = tree.message_tree, other.message_tree
+    user = UserFactory.create()
+    sel = _selection(user, "en")
+    review = _kinds(sel, random_request=False)["label_prompt"]
+    assert review.template is not None
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_first() -> None:
+        try:
+            with transaction.atomic():
+                Message.objects.select_for_update().filter(pk=first.pk).get()
+                locked.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_first)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        with transaction.atomic():
+            bound = compiled.bind_first(review.key, review.template, sel, [first.pk, second.pk])
+            assert bound is not None
+            sql, params, template, _ = bound
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                assert [m.pk for m in template.messages(cursor.fetchall())] == [second.pk]
+    finally:
+        release.set()
+        holder.join()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)  # released: the first in order again
+        assert [m.pk for m in template.messages(cursor.fetchall())] == [first.pk]
