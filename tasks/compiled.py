@@ -12,10 +12,10 @@ parameters and the id placeholder exactly once; otherwise the predicate is compi
 request as before (`bind` returns None), so a query shape this does not understand can
 never run with the wrong values.
 
-Each predicate has two forms: ids only (`bind`: which of a batch pass), and whole message
-rows (`bind_first`: on PostgreSQL, the first passing row of a batch in the batch's order
-that no other transaction holds, locked with SKIP LOCKED: the check and the claim of a
-hand-out in one statement).
+Each predicate has two forms: ids only (`bind`: which of a batch pass), and, on
+PostgreSQL, whole message rows (`bind_first`: the first passing row of a batch in the
+batch's order that no other transaction holds, locked with SKIP LOCKED: the check and
+the claim of a hand-out in one statement).
 """
 
 from __future__ import annotations
@@ -174,26 +174,25 @@ def bind_first(
     build: Callable[[Selection], QuerySet[Message]],
     sel: Selection,
     ids: Sequence[uuid.UUID],
-) -> tuple[str, list[Any], _Template, bool] | None:
-    """SQL and parameters selecting the message rows of `ids` that satisfy `build(sel)`, the
-    template (`messages()` makes the instances) and whether the SQL already gives only the
-    first passing row in the order of `ids`, locked (PostgreSQL: ordered by the id's place
-    in the batch, LIMIT 1, FOR UPDATE SKIP LOCKED). Without it (SQLite, whose IMMEDIATE
-    transaction already serialises hand-outs) the caller picks the first in order. None
-    when the predicate cannot be templated."""
-    template = _template(key, build, sel, rows=True) if ids else None
-    if template is None:
+) -> tuple[str, list[Any], _Template] | None:
+    """SQL and parameters selecting, locked, the first message row of `ids` (in their order)
+    that satisfies `build(sel)` and that no other transaction holds (ordered by the id's
+    place in the batch, LIMIT 1, FOR UPDATE SKIP LOCKED), with the template whose
+    `messages()` makes the instance. None when the predicate cannot be templated or the
+    database has no row locks (SQLite: the caller checks, then claims in order)."""
+    if not ids or not connection.features.has_select_for_update_skip_locked:
+        return None
+    template = _template(key, build, sel, rows=True)
+    if template is None or not _as_array(template):
         return None
     sql, params = _bound(template, sel, ids)
-    if not _as_array(template) or not connection.features.has_select_for_update_skip_locked:
-        return sql, params, template, False
     _, table_name, pk_column = _message_columns()
     table, pk = connection.ops.quote_name(table_name), connection.ops.quote_name(pk_column)
     sql += (
         f" ORDER BY array_position(%s::uuid[], {table}.{pk})"
         f" LIMIT 1 FOR UPDATE OF {table} SKIP LOCKED"
     )
-    return sql, [*params, list(ids)], template, True
+    return sql, [*params, list(ids)], template
 
 
 def _as_array(template: _Template) -> bool:

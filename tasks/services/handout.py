@@ -462,21 +462,18 @@ class _Predicate:
 
     def claim_first(self, ids: list[uuid.UUID]) -> Message | None:
         """The first of `ids`, in their order, that passes and that no other transaction
-        holds, locked; None when there is none. One statement on PostgreSQL."""
+        holds, locked; None when there is none. One statement on PostgreSQL; elsewhere
+        (or for a predicate that cannot be templated) a check, then claims in order."""
         bound = compiled.bind_first(self.key, self.template, self.sel, ids)
-        if bound is None:  # not templatable: check, then lock in order
+        if bound is None:
             passing = self.passing(ids)
             return next(
                 (m for i in ids if i in passing and (m := _CLAIM.first(message_id=i))), None
             )
-        sql, params, template, first_locked = bound
+        sql, params, template = bound
         with statement_cursor(connection) as cursor:
             cursor.execute(sql, params)
-            found = {m.pk: m for m in template.messages(cursor.fetchall())}
-        if first_locked:
-            return next(iter(found.values()), None)
-        # SQLite: no row locks (the transaction holds the database); first in order.
-        return next((found[i] for i in ids if i in found), None)
+            return next(iter(template.messages(cursor.fetchall())), None)
 
 
 def _store(*, client: ApiClient, user: User, built: BuiltTask, collective: bool) -> Task:
