@@ -16,9 +16,11 @@ On PostgreSQL the server prepares each such statement once per connection (with
 than running it, ten times more for the candidate predicates of tasks/compiled.py, which
 run on `statement_cursor()` too. Other queries keep Django's client-side binding.
 
-`PreparedInsert` does the same for one-row inserts of a model: its SQL is compiled once, and
-each call prepares the values with the fields' own `get_db_prep_save`, as
-`QuerySet.create()` would, without building a queryset or running the save machinery.
+`PreparedUpdate` runs single-table updates the same way (`PreparedUpdateReturning` also
+gives the changed rows back, `UPDATE … RETURNING`). `PreparedInsert` writes one-row
+inserts of a model: its SQL is compiled once, and each call prepares the values with the
+fields' own `get_db_prep_save`, as `QuerySet.create()` would, without building a queryset
+or running the save machinery.
 
 Only UUID, str, int and datetime parameters can be swapped; everything else (booleans,
 configuration, lists) must be fixed in the function. Compilation refuses, with
@@ -147,6 +149,39 @@ class _Compiled:
             params[index] = in_form(values[name], form, connection)
         return params
 
+    def results(self, values: dict[str, Any], alias: str) -> list[Any]:
+        """Run with `values`: model instances, tuples, or values for a flat values_list()."""
+        connection = connections[alias]
+        with statement_cursor(connection) as cursor:
+            cursor.execute(self.sql, self.bind(values, connection))
+            rows: list[Any] = cursor.fetchall()
+        if self.converters:
+            rows = list(self.compiler.apply_converters(rows, self.converters))
+        if self.shape == "flat":
+            return [row[0] for row in rows]
+        if self.shape == "tuples":
+            return [tuple(row) for row in rows]
+        return _instances(self.compiler, rows, alias)
+
+
+def _instances(compiler: Any, rows: list[Any], alias: str) -> list[Any]:
+    """Model instances as ModelIterable makes them, select_related objects included."""
+    select, klass_info = compiler.select, compiler.klass_info
+    model_cls = klass_info["model"]
+    select_fields = klass_info["select_fields"]
+    start, end = select_fields[0], select_fields[-1] + 1
+    init_list = [f[0].target.attname for f in select[start:end]]
+    populators = get_related_populators(klass_info, select, alias)
+    objects = []
+    for row in rows:
+        obj = model_cls.from_db(alias, init_list, row[start:end])
+        for populator in populators:
+            populator.populate(row, obj)
+        for attr_name, col_pos in (compiler.annotation_col_map or {}).items():
+            setattr(obj, attr_name, row[col_pos])
+        objects.append(obj)
+    return objects
+
 
 def locate_parameters(
     compiled_sql: str,
@@ -236,45 +271,13 @@ class Prepared(_Statement, Generic[R]):
 
     def rows(self, **values: Any) -> list[R]:
         """The results: model instances, tuples, or values for a flat values_list()."""
-        alias = DEFAULT_DB_ALIAS
-        compiled = self._get(alias)
-        connection = connections[alias]
-        compiler = compiled.compiler
-        with statement_cursor(connection) as cursor:
-            cursor.execute(compiled.sql, compiled.bind(values, connection))
-            rows: list[Any] = cursor.fetchall()
-        if compiled.converters:
-            rows = list(compiler.apply_converters(rows, compiled.converters))
-        if compiled.shape == "flat":
-            return [row[0] for row in rows]
-        if compiled.shape == "tuples":
-            tuples: list[Any] = [tuple(row) for row in rows]
-            return tuples
-        return self._instances(compiler, rows, alias)
+        results: list[R] = self._get(DEFAULT_DB_ALIAS).results(values, DEFAULT_DB_ALIAS)
+        return results
 
     def first(self, **values: Any) -> R | None:
         """The first result, or None (give the queryset its order and `[:1]`)."""
         rows = self.rows(**values)
         return rows[0] if rows else None
-
-    @staticmethod
-    def _instances(compiler: Any, rows: list[Any], alias: str) -> list[Any]:
-        """Model instances as ModelIterable makes them, select_related objects included."""
-        select, klass_info = compiler.select, compiler.klass_info
-        model_cls = klass_info["model"]
-        select_fields = klass_info["select_fields"]
-        start, end = select_fields[0], select_fields[-1] + 1
-        init_list = [f[0].target.attname for f in select[start:end]]
-        populators = get_related_populators(klass_info, select, alias)
-        objects = []
-        for row in rows:
-            obj = model_cls.from_db(alias, init_list, row[start:end])
-            for populator in populators:
-                populator.populate(row, obj)
-            for attr_name, col_pos in (compiler.annotation_col_map or {}).items():
-                setattr(obj, attr_name, row[col_pos])
-            objects.append(obj)
-        return objects
 
 
 class PreparedUpdate(_Statement):
@@ -335,16 +338,9 @@ class PreparedUpdateReturning(PreparedUpdate, Generic[M]):
         )
 
     def rows(self, **values: Any) -> list[M]:
-        alias = DEFAULT_DB_ALIAS
-        compiled = self._get(alias)
-        connection = connections[alias]
-        with statement_cursor(connection) as cursor:
-            cursor.execute(compiled.sql, compiled.bind(values, connection))
-            rows: list[Any] = cursor.fetchall()
-        if compiled.converters:
-            rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
-        instances: list[M] = Prepared._instances(compiled.compiler, rows, alias)
-        return instances
+        """The changed rows, as they are after the update."""
+        results: list[M] = self._get(DEFAULT_DB_ALIAS).results(values, DEFAULT_DB_ALIAS)
+        return results
 
     def first(self, **values: Any) -> M | None:
         rows = self.rows(**values)
