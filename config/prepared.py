@@ -250,7 +250,21 @@ _SHAPES = {
 }
 
 
-class Prepared(_Statement, Generic[R]):
+class _Rows(_Statement, Generic[R]):
+    """A statement that gives rows (what `_Compiled.results` makes of them)."""
+
+    def rows(self, **values: Any) -> list[R]:
+        """The results: model instances, tuples, or values for a flat values_list()."""
+        results: list[R] = self._get(DEFAULT_DB_ALIAS).results(values, DEFAULT_DB_ALIAS)
+        return results
+
+    def first(self, **values: Any) -> R | None:
+        """The first result, or None (give the queryset its order and `[:1]`)."""
+        rows = self.rows(**values)
+        return rows[0] if rows else None
+
+
+class Prepared(_Rows[R]):
     """A select statement: `build(**params)` returns a queryset of model instances or a
     `values_list()` queryset; `rows()` gives what iterating it would give."""
 
@@ -268,16 +282,6 @@ class Prepared(_Statement, Generic[R]):
         columns = [s[0] for s in compiler.select[0 : compiler.col_count]]
         converters = compiler.get_converters(columns)
         return _Compiled(sql_text, tuple(params), slots, compiler, shape, converters)
-
-    def rows(self, **values: Any) -> list[R]:
-        """The results: model instances, tuples, or values for a flat values_list()."""
-        results: list[R] = self._get(DEFAULT_DB_ALIAS).results(values, DEFAULT_DB_ALIAS)
-        return results
-
-    def first(self, **values: Any) -> R | None:
-        """The first result, or None (give the queryset its order and `[:1]`)."""
-        rows = self.rows(**values)
-        return rows[0] if rows else None
 
 
 class PreparedUpdate(_Statement):
@@ -310,7 +314,7 @@ class PreparedUpdate(_Statement):
             return int(cursor.rowcount)
 
 
-class PreparedUpdateReturning(PreparedUpdate, Generic[M]):
+class PreparedUpdateReturning(PreparedUpdate, _Rows[M]):
     """An update that also gives the changed rows (`UPDATE … RETURNING`), as model
     instances with the queryset's fields (all concrete fields, or those of `only()`): a
     conditional write and the read of what it wrote in one statement, e.g. to lock, check
@@ -336,15 +340,6 @@ class PreparedUpdateReturning(PreparedUpdate, Generic[M]):
             "models",
             select.get_converters(columns),
         )
-
-    def rows(self, **values: Any) -> list[M]:
-        """The changed rows, as they are after the update."""
-        results: list[M] = self._get(DEFAULT_DB_ALIAS).results(values, DEFAULT_DB_ALIAS)
-        return results
-
-    def first(self, **values: Any) -> M | None:
-        rows = self.rows(**values)
-        return rows[0] if rows else None
 
 
 class PreparedInsert(Generic[M]):
