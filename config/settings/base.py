@@ -96,6 +96,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with a health check that does not query an idle connection.
+    DATABASES["default"]["ENGINE"] = "config.postgresql"
 # The hot statements (config/prepared.py, tasks/compiled.py) are prepared by PostgreSQL
 # once per connection and reused. Turn it off behind a pooler that cannot keep prepared
 # statements (PgBouncer before 1.21 in transaction mode). Other queries are never
@@ -105,7 +108,7 @@ else:
 # against 0.1-0.7 ms for running the generic plan. Unprepared queries are planned per
 # execution whatever this says.
 DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
-if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+if DATABASES["default"]["ENGINE"] == "config.postgresql":
     _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
     _pg_options.setdefault("prepare_threshold", 2**31 - 1 if DATABASE_PREPARED_STATEMENTS else None)
     if DATABASE_PREPARED_STATEMENTS:
