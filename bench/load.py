@@ -1,10 +1,11 @@
 """Drive simulated volunteers against a production-style Canopy server (bench/README.md).
 
     .venv/bin/python -m bench.load --scale 1 [--volunteers 16 64] [--repeat 3]
-        [--duration 45] [--warmup 10] [--workers 4]
+        [--duration 45] [--warmup 10] [--workers 4] [--server uwsgi|gunicorn]
 
 For every volunteer count and repetition: clone the seeded database (`canopy_bench<scale>`,
-never served itself) into a run database, start gunicorn on 127.0.0.1 with the benchmark
+never served itself) into a run database, start the production web server (uWSGI with
+config/uwsgi.ini; gunicorn's sync workers for comparison) on 127.0.0.1 with the benchmark
 settings (PostgreSQL, Redis, DEBUG off, rate limits off, persistent connections), let N
 threads loop request → ack → submit cycles against it, and stop the server. Each volunteer
 is a seeded user (weighted by leaderboard score, so active volunteers with history are
@@ -101,49 +102,75 @@ def reset_database(
 
 
 class Server:
-    """gunicorn serving config.wsgi with bench.settings against one database."""
+    """The production web server (uWSGI, config/uwsgi.ini) or gunicorn, serving config.wsgi
+    with bench.settings against one database.
 
-    def __init__(self, args: argparse.Namespace, database: str) -> None:
+    `root` is the checkout whose code (and bench.settings) it serves: this one unless
+    bench/compare.py serves another version beside it.
+    """
+
+    def __init__(self, args: argparse.Namespace, database: str, root: Path = ROOT) -> None:
         self.args = args
         self.database = database
+        self.root = root  # the checkout whose code is served
         self.process: subprocess.Popen[bytes] | None = None
-        self.log = Path(args.log_dir) / f"gunicorn-{database}.log"
+        self.log = Path(args.log_dir) / f"{args.server}-{database}.log"
+
+    def command(self) -> list[str]:
+        args = self.args
+        if args.server == "uwsgi":
+            return [
+                str(Path(sys.executable).parent / "uwsgi"),
+                "--ini",
+                str(ROOT / "config" / "uwsgi.ini"),  # this checkout's, for either side
+                "--module",
+                args.app,
+                *(("--pythonpath", args.pythonpath) if args.pythonpath else ()),
+                "--http-socket",
+                f"{HOST}:{args.port}",
+                "--processes",
+                str(args.workers),
+                *(("--threads", str(args.threads)) if args.threads > 1 else ()),
+            ]
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            args.app,
+            *(("--pythonpath", args.pythonpath) if args.pythonpath else ()),
+            "--bind",
+            f"{HOST}:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--worker-class",
+            args.worker_class,
+            "--threads",
+            str(args.threads),
+            "--timeout",
+            "120",
+            "--backlog",
+            "2048",
+        ]
 
     def start(self) -> None:
         env = dict(os.environ)
         env.update(
             DJANGO_SETTINGS_MODULE="bench.settings",
             DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{self.database}",
-            PYTHONPATH=str(ROOT),
+            PYTHONPATH=str(self.root),
         )
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            self.args.app,
-            *(("--pythonpath", self.args.pythonpath) if self.args.pythonpath else ()),
-            "--bind",
-            f"{HOST}:{self.args.port}",
-            "--workers",
-            str(self.args.workers),
-            "--worker-class",
-            self.args.worker_class,
-            "--threads",
-            str(self.args.threads),
-            "--timeout",
-            "120",
-            "--backlog",
-            "2048",
-        ]
+        command = self.command()
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - fixed command, no shell
-                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+                command, cwd=self.root, env=env, stdout=log, stderr=subprocess.STDOUT
             )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise SystemExit(f"gunicorn exited with {self.process.returncode}; see {self.log}")
+                raise SystemExit(
+                    f"{self.args.server} exited with {self.process.returncode}; see {self.log}"
+                )
             try:
                 status, _ = Client(self.args.port).post("/api/v1/tasks/availability", None)
             except OSError:
@@ -152,7 +179,7 @@ class Server:
             if status in (400, 422, 200):
                 return
             raise SystemExit(f"the server answers {status}; see {self.log}")
-        raise SystemExit(f"gunicorn did not come up within 60 s; see {self.log}")
+        raise SystemExit(f"{self.args.server} did not come up within 60 s; see {self.log}")
 
     def stop(self) -> None:
         if self.process is None:
@@ -416,14 +443,20 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--duration", type=float, default=45.0, help="measured seconds per run")
     parser.add_argument("--warmup", type=float, default=10.0, help="unmeasured seconds first")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--worker-class", default="sync")
-    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
+    parser.add_argument(
+        "--server",
+        choices=("uwsgi", "gunicorn"),
+        default="uwsgi",
+        help="uwsgi: the production server (config/uwsgi.ini); gunicorn: for comparison",
+    )
+    parser.add_argument("--workers", type=int, default=4, help="worker processes")
+    parser.add_argument("--worker-class", default="sync", help="gunicorn's worker class")
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker")
     parser.add_argument("--port", type=int, default=8123)
     parser.add_argument(
-        "--app", default="config.wsgi:application", help="WSGI application gunicorn serves"
+        "--app", default="config.wsgi:application", help="WSGI application the server serves"
     )
-    parser.add_argument("--pythonpath", help="extra import path for --app (gunicorn option)")
+    parser.add_argument("--pythonpath", help="extra import path for --app")
     parser.add_argument(
         "--setup-sql",
         action="append",
@@ -445,7 +478,7 @@ def main() -> None:
     parser.add_argument("--log-dir", default="/tmp/canopy-bench")  # noqa: S108 - loopback logs
     parser.add_argument("--json", help="write every run's figures to this file")
     args = parser.parse_args()
-    # Stop cleanly (the finally below stops gunicorn) on SIGTERM, and on SIGINT even when
+    # Stop cleanly (the finally below stops the server) on SIGTERM, and on SIGINT even when
     # started in the background, where the shell leaves SIGINT ignored.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
@@ -456,8 +489,9 @@ def main() -> None:
     served = seeded if args.no_reset or args.external else f"{seeded}_run"
     users = pick_volunteers(seeded, max(args.volunteers), args.seed)
     print(
-        f"seeded database {seeded}; serving {served}; {args.workers} {args.worker_class} "
-        f"workers x {args.threads} threads; {args.warmup:g} s warm-up + {args.duration:g} s",
+        f"seeded database {seeded}; serving {served} with {args.server}; {args.workers} "
+        f"{args.worker_class + ' ' if args.server == 'gunicorn' else ''}workers x "
+        f"{args.threads} threads; {args.warmup:g} s warm-up + {args.duration:g} s",
         flush=True,
     )
     results: dict[str, list[dict[str, Any]]] = {}
