@@ -16,11 +16,16 @@ import argparse
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 GROUPS = (("gunicorn", "gunicorn"), ("postgres", "postgres"), ("bench.load", "load generator"))
 
 
-def _snapshot() -> dict[int, tuple[str, float]]:
+def process_cpu() -> dict[int, tuple[str, float]]:
+    """Every process's command line and CPU seconds so far (`utime + stime`, Linux /proc)."""
     ticks = os.sysconf("SC_CLK_TCK")
     seen: dict[int, tuple[str, float]] = {}
     for entry in Path("/proc").iterdir():
@@ -32,22 +37,34 @@ def _snapshot() -> dict[int, tuple[str, float]]:
         except OSError:
             continue  # the process ended meanwhile
         fields = stat[stat.rfind(")") + 2 :].split()
-        cpu = (int(fields[11]) + int(fields[12])) / ticks
-        group = next((name for key, name in GROUPS if key in command), "other")
-        seen[int(entry.name)] = (group, cpu)
+        seen[int(entry.name)] = (command, (int(fields[11]) + int(fields[12])) / ticks)
     return seen
+
+
+def cpu_between(
+    before: dict[int, tuple[str, float]],
+    after: dict[int, tuple[str, float]],
+    group: Callable[[str], str],
+) -> dict[str, float]:
+    """CPU seconds used between two `process_cpu()` snapshots, summed by `group(command)`."""
+    totals: dict[str, float] = {}
+    for pid, (command, cpu) in after.items():
+        name = group(command)
+        totals[name] = totals.get(name, 0.0) + cpu - before.get(pid, (command, 0.0))[1]
+    return totals
+
+
+def _group(command: str) -> str:
+    return next((name for key, name in GROUPS if key in command), "other")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0)
     args = parser.parse_args()
-    before = _snapshot()
+    before = process_cpu()
     time.sleep(args.seconds)
-    after = _snapshot()
-    totals: dict[str, float] = {}
-    for pid, (group, cpu) in after.items():
-        totals[group] = totals.get(group, 0.0) + cpu - before.get(pid, (group, 0.0))[1]
+    totals = cpu_between(before, process_cpu(), _group)
     print(f"CPU seconds over {args.seconds:g} s ({os.cpu_count()} cores):")
     for group, seconds in sorted(totals.items(), key=lambda item: -item[1]):
         print(f"  {group:15} {seconds:7.1f}  ({seconds / args.seconds:.2f} cores)")
