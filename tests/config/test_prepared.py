@@ -243,12 +243,17 @@ def test_a_prepared_insert_fills_callable_defaults_per_row() -> None:
     assert Journal.objects.filter(pk__in=[first.pk, second.pk]).count() == 2
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_prepared_insert_inside_a_rolled_back_transaction_leaves_nothing() -> None:
+    """A real transaction, not the test's savepoint: the first statement inside atomic()
+    begins it (the PostgreSQL cursor sends BEGIN itself), so the rollback undoes it."""
     insert: PreparedInsert[Journal] = PreparedInsert(Journal)
     with transaction.atomic():
         row = insert.create(event_type="a", event_payload={})
         transaction.set_rollback(True)
     assert not Journal.objects.filter(pk=row.pk).exists()
+    kept = insert.create(event_type="b", event_payload={})  # autocommit outside atomic()
+    assert Journal.objects.filter(pk=kept.pk).exists()
 
 
 def test_a_prepared_insert_refuses_what_it_would_get_wrong() -> None:
@@ -261,19 +266,6 @@ def test_a_prepared_insert_refuses_what_it_would_get_wrong() -> None:
 
 
 # --- the prepared-statement cursor of PostgreSQL (statement_cursor) -------------------------
-
-
-@pytest.mark.postgres_only
-@pytest.mark.django_db(transaction=True)
-def test_a_statement_that_opens_a_transaction_begins_it() -> None:
-    """The first statement inside atomic() sends BEGIN, so a rollback undoes it."""
-    insert: PreparedInsert[Journal] = PreparedInsert(Journal)
-    with transaction.atomic():
-        row = insert.create(event_type="a", event_payload={})
-        transaction.set_rollback(True)
-    assert not Journal.objects.filter(pk=row.pk).exists()
-    kept = insert.create(event_type="b", event_payload={})  # autocommit outside atomic()
-    assert Journal.objects.filter(pk=kept.pk).exists()
 
 
 @pytest.mark.postgres_only
