@@ -162,14 +162,19 @@ def _server_prepared(sql_start: str) -> list[int]:
         return [int(row[0]) for row in cursor.fetchall()]
 
 
-@pytest.mark.postgres_only
-def test_postgresql_prepares_a_statement_once_and_reuses_it() -> None:
-    identity = UserIdentityFactory.create()
-    args: dict[str, Any] = {
+def _identity_args(identity: UserIdentity) -> dict[str, Any]:
+    """IDENTITY's parameters for `identity`."""
+    return {
         "client_id": identity.api_client_id,
         "auth_method": identity.auth_method,
         "username": identity.username,
     }
+
+
+@pytest.mark.postgres_only
+def test_postgresql_prepares_a_statement_once_and_reuses_it() -> None:
+    identity = UserIdentityFactory.create()
+    args = _identity_args(identity)
     # Prepared statements outlive rollbacks, so an earlier test may have prepared it.
     before = sum(_server_prepared('SELECT "user_identity"."id"'))
     for _ in range(3):
@@ -301,11 +306,7 @@ def test_statements_are_seen_by_execute_wrappers_and_the_query_log() -> None:
 @pytest.mark.postgres_only
 def test_a_prepared_statement_outlives_a_rollback_and_is_reused() -> None:
     identity = UserIdentityFactory.create()
-    args: dict[str, Any] = {
-        "client_id": identity.api_client_id,
-        "auth_method": identity.auth_method,
-        "username": identity.username,
-    }
+    args = _identity_args(identity)
     with transaction.atomic():
         assert IDENTITY.first(**args) == identity
         transaction.set_rollback(True)
