@@ -110,16 +110,13 @@ class _PreparedStatementCursor:
         run: Any = self._run
         for wrapper in reversed(db.execute_wrappers):
             run = functools.partial(wrapper, run)
-        if not db.queries_logged:
-            run(sql_text, params, False, {"connection": db, "cursor": self})
-            return
         start = time.monotonic()
         try:
             run(sql_text, params, False, {"connection": db, "cursor": self})
         finally:
-            db.queries_log.append(
-                {"sql": f"{sql_text} -- {params!r}", "time": f"{time.monotonic() - start:.3f}"}
-            )
+            if db.queries_logged:  # DEBUG, or a test capturing queries
+                elapsed = f"{time.monotonic() - start:.3f}"
+                db.queries_log.append({"sql": f"{sql_text} -- {params!r}", "time": elapsed})
 
     def fetchall(self) -> list[tuple[Any, ...]]:
         rows, self._rows = self._rows, []
