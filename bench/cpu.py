@@ -1,4 +1,4 @@
-"""CPU seconds by process group over a window: gunicorn workers, PostgreSQL, the load.
+"""CPU seconds by process group over a window: the web server, PostgreSQL, the load.
 
 Run it beside a `bench.load` run (start it after the warm-up) to see where the CPU of a
 cycle goes:
@@ -21,7 +21,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-GROUPS = (("gunicorn", "gunicorn"), ("postgres", "postgres"), ("bench.load", "load generator"))
+GROUPS = (
+    ("uwsgi", "web server"),
+    ("gunicorn", "web server"),
+    ("postgres", "postgres"),
+    ("bench.load", "load generator"),
+)
 
 
 def process_cpu() -> dict[int, tuple[str, float]]:
