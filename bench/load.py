@@ -22,11 +22,11 @@ Everything stays on loopback; every run is bounded by --warmup + --duration seco
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import random
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -109,8 +109,15 @@ class Server:
     bench/compare.py serves another version beside it.
     """
 
-    def __init__(self, args: argparse.Namespace, database: str, root: Path = ROOT) -> None:
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        database: str,
+        root: Path = ROOT,
+        probe: str = "/api/v1/tasks/availability",
+    ) -> None:
         self.args = args
+        self.probe = probe  # a path that answers a bodiless POST once the app is loaded
         self.database = database
         self.root = root  # the checkout whose code is served
         self.process: subprocess.Popen[bytes] | None = None
@@ -172,7 +179,7 @@ class Server:
                     f"{self.args.server} exited with {self.process.returncode}; see {self.log}"
                 )
             try:
-                status, _ = Client(self.args.port).post("/api/v1/tasks/availability", None)
+                status, _ = Client(self.args.port).post(self.probe, None)
             except OSError:
                 time.sleep(0.3)
                 continue
@@ -197,28 +204,95 @@ class Server:
 
 
 class Client:
-    """One HTTP connection to the server (reopened when the server closes it)."""
+    """One HTTP/1.1 connection to the server, reopened when the server closes it.
+
+    A small client on a plain socket: the load generator shares the machine with the
+    server, and `http.client` (its header parsing above all) cost several times the CPU
+    per request. It sends a POST with a JSON body and reads one response framed by
+    `Content-Length` (or by the end of the stream); it raises `ProtocolError`, a kind of
+    `OSError`, on anything else.
+    """
 
     def __init__(self, port: int) -> None:
-        self.conn = http.client.HTTPConnection(HOST, port, timeout=120)
-        self.headers = {"X-API-Key": bench_web_key(), "Content-Type": "application/json"}
+        self.port = port
+        self.sock: socket.socket | None = None
+        self.head = (
+            f"Host: {HOST}:{port}\r\nX-API-Key: {bench_web_key()}\r\n"
+            "Content-Type: application/json\r\n"
+        ).encode()
 
     def post(self, path: str, body: Any) -> tuple[int, Any]:
         data = json.dumps(body).encode()
+        request = (
+            b"POST "
+            + path.encode()
+            + b" HTTP/1.1\r\n"
+            + self.head
+            + b"Content-Length: "
+            + str(len(data)).encode()
+            + b"\r\n\r\n"
+            + data
+        )
+        if self.sock is None:
+            self.sock = socket.create_connection((HOST, self.port), timeout=120)
         try:
-            self.conn.request("POST", path, body=data, headers=self.headers)
-            response = self.conn.getresponse()
-            raw = response.read()
-        except (http.client.HTTPException, OSError):
-            self.conn.close()
+            self.sock.sendall(request)
+            status, close, raw = self._response(self.sock)
+        except OSError:
+            self.close()
             raise
-        if response.will_close:
-            self.conn.close()
+        if close:
+            self.close()
         try:
             parsed = json.loads(raw) if raw else None
         except ValueError:
             parsed = None
-        return response.status, parsed
+        return status, parsed
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+    @staticmethod
+    def _response(sock: socket.socket) -> tuple[int, bool, bytes]:
+        """Status, whether the server closes the connection, and the body of one response."""
+        buffer = b""
+        while b"\r\n\r\n" not in buffer:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise ProtocolError("the server closed the connection before a response")
+            buffer += chunk
+        head, _, body = buffer.partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        try:
+            status = int(lines[0].split(b" ", 2)[1])
+        except (IndexError, ValueError):
+            raise ProtocolError(f"bad status line {lines[0]!r}") from None
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            headers[name.strip().lower()] = value.strip()
+        close = headers.get(b"connection", b"").lower() == b"close"
+        if b"transfer-encoding" in headers:
+            raise ProtocolError("chunked responses are not supported")
+        length = headers.get(b"content-length")
+        if length is None:  # framed by the end of the stream
+            while chunk := sock.recv(65536):
+                body += chunk
+            return status, True, body
+        remaining = int(length) - len(body)
+        while remaining > 0:
+            chunk = sock.recv(max(remaining, 65536))
+            if not chunk:
+                raise ProtocolError("the server closed the connection inside a response")
+            body += chunk
+            remaining -= len(chunk)
+        return status, close, body
+
+
+class ProtocolError(OSError):
+    """The server's answer was not an HTTP response this client understands."""
 
 
 @dataclass
@@ -362,7 +436,7 @@ def volunteer(
                     stats.cycles += 1
                 elif status != 200 and stats.inside(start):
                     stats.errors[_error_key("interaction", status, body)] += 1
-        except (http.client.HTTPException, OSError) as exc:
+        except OSError as exc:
             with stats.lock:
                 stats.errors[f"connection {type(exc).__name__}"] += 1
             time.sleep(0.1)
