@@ -49,7 +49,7 @@ def main() -> None:
         for _ in range(7):
             candidates.superset_cache_clear()
             start = time.perf_counter()
-            rows = candidates.superset_rows(state, sel)
+            rows = candidates.superset_ids(state, sel)
             times.append(time.perf_counter() - start)
         median_ms = statistics.median(times) * 1000
         print(f"superset {state:22} {len(rows):7} rows, read in {median_ms:6.1f} ms")

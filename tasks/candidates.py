@@ -17,6 +17,7 @@ locked, the re-check of the atomic claim (TREE-37).
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ from trees.models import Message, MessageEmoji, MessageTreeState, TreeMessage, T
 from users.models import User
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from datetime import datetime
     from uuid import UUID
 
@@ -326,7 +328,7 @@ def _count_upto(rows: QuerySet[Any], limit: int) -> int:
 
 
 # --- Cheap supersets ---------------------------------------------------------------------
-# Each gives (id, role) rows of a superset of the matching candidate set: the messages of
+# Each gives the message ids of a superset of the matching candidate set: the messages of
 # the language whose tree is in the kind's state, read from the candidate index alone
 # (tree_message: an index-only range, no message rows touched). Hand-out draws from a
 # random permutation of a superset and tests small batches against the full (per-user)
@@ -335,11 +337,9 @@ def _count_upto(rows: QuerySet[Any], limit: int) -> int:
 # children) for every row.
 #
 # Supersets are user-independent, so each process keeps them for
-# TASK_CANDIDATE_CACHE_SECONDS (superset_rows). A stale superset can only lack work that
+# TASK_CANDIDATE_CACHE_SECONDS (superset_ids). A stale superset can only lack work that
 # appeared since it was read (which then waits at most that long); work that disappeared is
 # rejected by the full predicate and the claim's re-check (TREE-37).
-
-SupersetRow = tuple[str, str]  # (message id as text, role)
 
 
 def _indexed(state: TreeState, lang: str) -> Q:
@@ -362,15 +362,16 @@ def _entries(state: TreeState, sel: Selection) -> QuerySet[Any]:
 
 
 SUPERSET_CACHE_MAX_KEYS = 1024
-_RowsByRole = dict[str | None, list[SupersetRow]]
-_superset_cache: dict[tuple[TreeState, str], tuple[float, _RowsByRole]] = {}
+# The message ids (as text) of each role, and of every role under None.
+_IdsByRole = dict[str | None, list[str]]
+_superset_cache: dict[tuple[TreeState, str], tuple[float, _IdsByRole]] = {}
 _superset_lock = threading.Lock()
 
 
-def _by_role(rows: list[SupersetRow]) -> _RowsByRole:
-    split: _RowsByRole = {None: rows}
-    for row in rows:
-        split.setdefault(row[1], []).append(row)
+def _by_role(rows: Iterable[tuple[str, str]]) -> _IdsByRole:
+    split: _IdsByRole = {}
+    for key, role in rows:
+        split.setdefault(role, []).append(key)
     return split
 
 
@@ -384,24 +385,21 @@ _SUPERSET_BY_ROLE_SQL = (
 )
 
 
-def _read_superset(state: TreeState, sel: Selection) -> _RowsByRole:
-    """The superset rows of `state` and the selection's language, split by role."""
-    if connection.vendor != "postgresql":
-        return _by_role(list(_entries(state, sel)))
-    with statement_cursor(connection) as cursor:
-        cursor.execute(_SUPERSET_BY_ROLE_SQL, [str(state), sel.lang])
-        split: _RowsByRole = {
-            role: [(key, role) for key in keys.split(",")] for role, keys in cursor.fetchall()
-        }
-    split[None] = [row for rows in split.values() for row in rows]
+def _read_superset(state: TreeState, sel: Selection) -> _IdsByRole:
+    """The superset's message ids for `state` and the selection's language, by role."""
+    if connection.vendor == "postgresql":
+        with statement_cursor(connection) as cursor:
+            cursor.execute(_SUPERSET_BY_ROLE_SQL, [str(state), sel.lang])
+            split: _IdsByRole = {role: keys.split(",") for role, keys in cursor.fetchall()}
+    else:
+        split = _by_role(_entries(state, sel))
+    split[None] = list(itertools.chain.from_iterable(split.values()))
     return split
 
 
-def superset_rows(
-    state: TreeState, sel: Selection, *, role: str | None = None
-) -> list[SupersetRow]:
-    """The superset rows for trees in `state` (of one role, or all), read at most once per
-    TASK_CANDIDATE_CACHE_SECONDS per process and language.
+def superset_ids(state: TreeState, sel: Selection, *, role: str | None = None) -> list[str]:
+    """The superset's message ids (as text) for trees in `state`, of one role or all, read
+    at most once per TASK_CANDIDATE_CACHE_SECONDS per process and language.
 
     The returned list is shared and must not be changed by the caller.
     """

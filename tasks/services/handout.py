@@ -25,13 +25,12 @@ from shared_protocol.serializers.tasks import serialize_task
 from tasks import compiled
 from tasks.candidates import (
     Selection,
-    SupersetRow,
     extendible_parents,
     missing_prompts,
     prompts_needing_review,
     ranking_parents,
     replies_needing_review,
-    superset_rows,
+    superset_ids,
 )
 from tasks.models import Task
 from tasks.services.task_builders import (
@@ -74,9 +73,10 @@ class _Kind:
 
     build: Callable[[Message | None], BuiltTask]
     template: Callable[[Selection], QuerySet[Message]] | None = None
-    superset: Callable[[], list[SupersetRow]] | None = None
+    superset: Callable[[], list[str]] | None = None  # message ids, as text
     key: str = ""
-    lonely: bool = False  # reply kinds: TREE-34's lonely-parent preference applies
+    # Reply kinds (TREE-34's lonely-parent preference): the superset's prompter messages.
+    lonely_superset: Callable[[], list[str]] | None = None
 
 
 def _kinds(sel: Selection, *, random_request: bool) -> dict[str, _Kind]:
@@ -94,9 +94,14 @@ def _kinds(sel: Selection, *, random_request: bool) -> dict[str, _Kind]:
         return _Kind(
             build,
             template=lambda s: queryset(s) if of is None else queryset(s).filter(role=of),
-            superset=lambda: superset_rows(state, sel, role=of),
+            superset=lambda: superset_ids(state, sel, role=of),
             key=f"{queryset.__name__}:{of}",
-            lonely=lonely,
+            # Lonely parents are prompter messages (checked in full when drawn).
+            lonely_superset=(
+                (lambda: superset_ids(state, sel, role=P) if of in (None, P) else [])
+                if lonely
+                else None
+            ),
         )
 
     def build_review(target: Message | None) -> BuiltTask:
@@ -327,22 +332,18 @@ def _claim_and_build(sel: Selection, kind: _Kind) -> BuiltTask | None:
         return kind.build(None)  # an initial prompt: no target
     if kind.superset is None:
         return None
-    rows = kind.superset()
-    if _wants_lonely(sel, kind):
-        # Lonely parents are prompter messages, with 0 < c < lonely_children_count active
-        # children: checked in full below.
-        lonely_ids = [pk for pk, role in rows if role == MessageRole.PROMPTER]
-        built = _first_claimable(sel, kind, lonely_ids, lonely=True)
+    if kind.lonely_superset is not None and _wants_lonely(sel):
+        # Lonely parents: prompter messages with 0 < c < lonely_children_count active
+        # children, checked in full by the lonely predicate.
+        built = _first_claimable(sel, kind, kind.lonely_superset(), lonely=True)
         if built is not None:
             return built
-    return _first_claimable(sel, kind, rows, lonely=False)
+    return _first_claimable(sel, kind, kind.superset(), lonely=False)
 
 
-def _wants_lonely(sel: Selection, kind: _Kind) -> bool:
+def _wants_lonely(sel: Selection) -> bool:
     """TREE-34: reply kinds prefer a lonely prompter parent with probability p."""
     config = sel.config
-    if not kind.lonely:
-        return False
     if config.p_lonely_child_extension <= 0 or config.lonely_children_count <= 1:
         return False
     return rng().random() < config.p_lonely_child_extension
@@ -377,12 +378,9 @@ def random_permutation(items: Sequence[T_], rnd: random.Random) -> Iterator[T_]:
 
 
 def _first_claimable(
-    sel: Selection, kind: _Kind, superset: Sequence[Any], *, lonely: bool
+    sel: Selection, kind: _Kind, superset: Sequence[str], *, lonely: bool
 ) -> BuiltTask | None:
-    """Claim the first candidate of a random permutation of `superset` that qualifies.
-
-    `superset` holds ids or rows whose first item is the id.
-    """
+    """Claim the first candidate of a random permutation of `superset` (ids) that qualifies."""
     assert kind.template is not None  # noqa: S101 - checked by the caller
     check = _Predicate(
         sel,
@@ -392,7 +390,7 @@ def _first_claimable(
     order = random_permutation(superset, rng())
     size = CHECK_BATCH
     for tested in itertools.count():
-        batch = [_message_id(row) for row in itertools.islice(order, size)]
+        batch = [_message_id(key) for key in itertools.islice(order, size)]
         if not batch:
             return None
         built = _claim_in_order(kind, check, batch)
@@ -403,9 +401,8 @@ def _first_claimable(
     return None  # pragma: no cover (the loop ends when the permutation does)
 
 
-def _message_id(row: Any) -> uuid.UUID:
-    """The message id of a superset row (or bare id), as a UUID."""
-    value = row[0] if isinstance(row, tuple) else row
+def _message_id(value: str | uuid.UUID) -> uuid.UUID:
+    """A message id read as text (a superset's, a column's), as a UUID."""
     return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
 
 

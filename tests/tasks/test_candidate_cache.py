@@ -16,7 +16,7 @@ import pytest
 
 from shared_protocol.errors import DomainError, ErrorCode
 from tasks import candidates
-from tasks.candidates import superset_cache_clear, superset_rows
+from tasks.candidates import superset_cache_clear, superset_ids
 from tasks.services.handout import _selection, random_permutation, task_request
 from tests.factories import (
     ApiClientFactory,
@@ -173,11 +173,11 @@ def test_a_superset_holds_exactly_the_index_entries_of_its_state_and_language() 
     MessageFactory.reply(growing[1].message_tree, lang="de")  # another language
     MessageTreeStateFactory.create(state=S.RANKING)  # another state
     sel = _selection(UserFactory.create(), "en")
-    expected = {(m.pk, m.role) for m in [tree.message_tree for tree in growing] + replies}
+    expected = [tree.message_tree for tree in growing] + replies
 
-    def read(role: str | None = None) -> list[tuple[uuid.UUID, str]]:
-        return [(uuid.UUID(pk), r) for pk, r in superset_rows(S.GROWING, sel, role=role)]
+    def read(role: str | None = None) -> list[uuid.UUID]:
+        return sorted(uuid.UUID(pk) for pk in superset_ids(S.GROWING, sel, role=role))
 
-    assert sorted(read()) == sorted(expected)
+    assert read() == sorted(m.pk for m in expected)
     for role in ("prompter", "assistant"):
-        assert sorted(read(role)) == sorted(row for row in expected if row[1] == role)
+        assert read(role) == sorted(m.pk for m in expected if m.role == role)
