@@ -95,9 +95,18 @@ def reset_database(
     with psycopg.connect(dsn, autocommit=True) as conn:
         for path in setup_sql:
             conn.execute(Path(path).read_text())  # the operator's own file, on a bench copy
-        if prewarm:
-            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
-            conn.execute(PREWARM_SQL)
+    if prewarm:
+        prewarm_database(target)
+    return time.monotonic() - started
+
+
+def prewarm_database(database: str) -> float:
+    """Read `database`'s hot relations into the OS page cache (PREWARM_SQL); the seconds."""
+    started = time.monotonic()
+    dsn = f"host=127.0.0.1 port=5432 user=postgres dbname={database}"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+        conn.execute(PREWARM_SQL)
     return time.monotonic() - started
 
 
@@ -511,7 +520,9 @@ def main() -> None:
         help="serve the seeded database itself instead of a fresh copy per run",
     )
     parser.add_argument(
-        "--no-prewarm", action="store_true", help="do not read hot relations into the page cache"
+        "--no-prewarm",
+        action="store_true",
+        help="do not read hot relations into the page cache (before each run, reset or not)",
     )
     parser.add_argument("--volunteers", type=int, nargs="+", default=[16, 64])
     parser.add_argument("--repeat", type=int, default=3)
@@ -574,16 +585,17 @@ def main() -> None:
             run = f"{count}v{repetition}-{int(time.time())}"
             server = None
             if not args.external:
-                reset = (
-                    0.0
-                    if args.no_reset
-                    else reset_database(
+                if args.no_reset:
+                    seconds = 0.0 if args.no_prewarm else prewarm_database(served)
+                    ready = f"prewarm {seconds:.0f} s"
+                else:
+                    seconds = reset_database(
                         seeded, served, args.pg_setting, args.setup_sql, prewarm=not args.no_prewarm
                     )
-                )
+                    ready = f"copy {seconds:.0f} s"
                 server = Server(args, served)
                 server.start()
-                print(f"  server up on {served} (copy {reset:.0f} s)", flush=True)
+                print(f"  server up on {served} ({ready})", flush=True)
             try:
                 stats = run_once(args, users, count, run)
             finally:
