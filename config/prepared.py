@@ -41,12 +41,9 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Model, sql
-from django.db.models.base import ModelState
-from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models import sql
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
-from django.db.models.query_utils import DeferredAttribute
-from django.db.models.signals import post_init, post_save, pre_init, pre_save
+from django.db.models.signals import post_save, pre_save
 from psycopg import errors, generators, pq
 from psycopg.adapt import PyFormat, Transformer
 
@@ -54,7 +51,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Collection
 
     from django.db.backends.base.base import BaseDatabaseWrapper
-    from django.db.models import QuerySet
+    from django.db.models import Model, QuerySet
 
 R = TypeVar("R")  # what one result is: a model instance, a tuple or a value
 M = TypeVar("M", bound="Model")
@@ -274,50 +271,15 @@ def _instances(compiler: Any, rows: list[Any], alias: str) -> list[Any]:
     start, end = select_fields[0], select_fields[-1] + 1
     init_list = [f[0].target.attname for f in select[start:end]]
     populators = get_related_populators(klass_info, select, alias)
-    make = _maker(model_cls, init_list, alias)
     objects = []
     for row in rows:
-        obj = make(row[start:end])
+        obj = model_cls.from_db(alias, init_list, row[start:end])
         for populator in populators:
             populator.populate(row, obj)
         for attr_name, col_pos in (compiler.annotation_col_map or {}).items():
             setattr(obj, attr_name, row[col_pos])
         objects.append(obj)
     return objects
-
-
-def _maker(model_cls: type[M], field_names: list[str], alias: str) -> Callable[[Any], M]:
-    """`model_cls.from_db(alias, field_names, values)`, without `Model.__init__` when
-    nothing could tell the difference.
-
-    `__init__` maps positional values to fields, assigns each through its descriptor and
-    sends pre_init and post_init: a fifth of the worker's time in building a task's
-    candidate and target messages. For a model with Django's own `__init__` and plain
-    field descriptors, and while no receiver listens to either signal, an instance is its
-    loaded fields in `__dict__` (a missing field stays deferred) and a ModelState.
-    """
-    if pre_init.receivers or post_init.receivers or not _plain_model(model_cls):
-        return functools.partial(model_cls.from_db, alias, field_names)
-    new = object.__new__
-
-    def make(values: Any) -> M:
-        obj = new(model_cls)
-        obj.__dict__.update(zip(field_names, values, strict=True))
-        state = obj._state = ModelState()
-        state.adding = False
-        state.db = alias
-        return obj
-
-    return make
-
-
-@functools.cache
-def _plain_model(model_cls: type[Model]) -> bool:
-    """No `__init__` of its own, and every concrete field a plain (deferred) attribute."""
-    plain = (DeferredAttribute, ForeignKeyDeferredAttribute)
-    return model_cls.__init__ is Model.__init__ and all(
-        type(getattr(model_cls, f.attname, None)) in plain for f in model_cls._meta.concrete_fields
-    )
 
 
 def locate_parameters(

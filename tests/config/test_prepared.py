@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -58,59 +57,6 @@ def test_a_prepared_select_gives_the_querysets_instances_with_their_related_obje
         assert got._state.fields_cache["user"].display_name == expected.user.display_name
         assert got._state.adding is False
         assert got._state.db == "default"
-
-
-def _identity_args(identity: UserIdentity) -> dict[str, Any]:
-    """IDENTITY's parameters for `identity`."""
-    return {
-        "client_id": identity.api_client_id,
-        "auth_method": identity.auth_method,
-        "username": identity.username,
-    }
-
-
-def test_instances_built_without_init_equal_the_querysets_field_for_field() -> None:
-    identity = UserIdentityFactory.create()
-    expected = _identity(**_identity_args(identity)).get()
-    got = IDENTITY.first(**_identity_args(identity))
-    assert got is not None
-    for instance, reference in ((got, expected), (got.user, expected.user)):
-        for field in type(reference)._meta.concrete_fields:
-            assert getattr(instance, field.attname) == getattr(reference, field.attname)
-    # A saved change goes through the usual machinery.
-    got.username = "renamed"
-    got.save(update_fields=["username"])
-    assert UserIdentity.objects.get(pk=identity.pk).username == "renamed"
-
-
-ONLY_NAME: Prepared[User] = Prepared(
-    lambda user_id: User.objects.filter(pk=user_id).only("id", "display_name"), user_id=uuid.UUID
-)
-
-
-def test_fields_a_prepared_select_did_not_load_stay_deferred() -> None:
-    user = UserFactory.create(notes="kept")
-    got = ONLY_NAME.first(user_id=user.pk)
-    assert got is not None
-    assert got.get_deferred_fields() >= {"notes", "enabled"}
-    with CaptureQueriesContext(connection) as queries:
-        assert got.notes == "kept"  # loaded on access, as for the queryset's instance
-    assert len(queries) == 1
-
-
-def test_a_post_init_receiver_sees_every_instance() -> None:
-    seen: list[Any] = []
-
-    def receiver(sender: type[Any], instance: Any, **kwargs: Any) -> None:
-        seen.append(instance)
-
-    identity = UserIdentityFactory.create()
-    post_init.connect(receiver, sender=UserIdentity)
-    try:
-        got = IDENTITY.first(**_identity_args(identity))
-    finally:
-        post_init.disconnect(receiver, sender=UserIdentity)
-    assert seen == [got]
 
 
 def test_no_row_gives_none() -> None:
@@ -214,6 +160,15 @@ def _server_prepared(sql_start: str) -> list[int]:
             [sql_start + "%"],
         )
         return [int(row[0]) for row in cursor.fetchall()]
+
+
+def _identity_args(identity: UserIdentity) -> dict[str, Any]:
+    """IDENTITY's parameters for `identity`."""
+    return {
+        "client_id": identity.api_client_id,
+        "auth_method": identity.auth_method,
+        "username": identity.username,
+    }
 
 
 @pytest.mark.postgres_only
