@@ -25,14 +25,18 @@ import time
 from bench.load import Client, Server, quantile
 from bench.shape import database_name
 
+PATHS = {"orm": "/bare/", "sql": "/bare/sql/"}
 
-def _client_loop(port: int, stop_at: float, window: tuple[float, float], out: list[float]):
+
+def _client_loop(
+    port: int, path: str, stop_at: float, window: tuple[float, float], out: list[float]
+):
     client = Client(port)
     n = 0
     while time.monotonic() < stop_at:
         n += 1
         start = time.monotonic()
-        status, _ = client.post("/bare/", {"n": n})
+        status, _ = client.post(path, {"n": n})
         if status != 200:
             raise SystemExit(f"the bare view answered {status}")
         if window[0] <= start < window[1]:
@@ -45,7 +49,9 @@ def run_once(args: argparse.Namespace, clients: int) -> dict[str, float]:
     window = (start + args.warmup, start + args.warmup + args.duration)
     threads = [
         threading.Thread(
-            target=_client_loop, args=(args.port, window[1], window, latencies), daemon=True
+            target=_client_loop,
+            args=(args.port, PATHS[args.queries], window[1], window, latencies),
+            daemon=True,
         )
         for _ in range(clients)
     ]
@@ -67,6 +73,12 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--db", help="seeded database (default canopy_bench<scale>)")
     parser.add_argument("--clients", type=int, nargs="+", default=[16, 64])
+    parser.add_argument(
+        "--queries",
+        choices=tuple(PATHS),
+        default="sql",
+        help="orm: five ORM lookups (POST /bare/); sql: five SQL statements (POST /bare/sql/)",
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--duration", type=float, default=20.0, help="measured seconds per run")
     parser.add_argument("--warmup", type=float, default=5.0, help="unmeasured seconds first")
@@ -87,7 +99,10 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
     server = Server(args, args.db or database_name(args.scale), probe="/bare/")
-    print(f"bare DRF view, five queries by primary key; {args.server}, {args.workers} workers")
+    print(
+        f"bare DRF view, five {args.queries} queries by primary key; {args.server}, "
+        f"{args.workers} workers"
+    )
     results: dict[int, list[dict[str, float]]] = {}
     try:
         server.start()
