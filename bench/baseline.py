@@ -16,13 +16,13 @@ and the load generator's CPU, per run and as medians.
 from __future__ import annotations
 
 import argparse
+import functools
 import signal
 import statistics
 import sys
-import threading
 import time
 
-from bench.load import Client, Server, quantile
+from bench.load import Client, Server, quantile, run_threads
 from bench.shape import database_name
 
 PATHS = {"orm": "/bare/", "sql": "/bare/sql/"}
@@ -45,26 +45,19 @@ def _client_loop(
 
 def run_once(args: argparse.Namespace, clients: int) -> dict[str, float]:
     latencies: list[float] = []
-    cpu, start = time.process_time(), time.monotonic()
+    start = time.monotonic()
     window = (start + args.warmup, start + args.warmup + args.duration)
-    threads = [
-        threading.Thread(
-            target=_client_loop,
-            args=(args.port, PATHS[args.queries], window[1], window, latencies),
-            daemon=True,
-        )
-        for _ in range(clients)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=args.warmup + args.duration + 60)
+    loop = functools.partial(_client_loop, args.port, PATHS[args.queries], window[1], window)
+    cores = run_threads(
+        [functools.partial(loop, latencies) for _ in range(clients)],
+        timeout=args.warmup + args.duration + 60,
+    )
     ms = [v * 1000 for v in latencies]
     return {
         "requests_per_s": round(len(ms) / args.duration, 1),
         "median_ms": round(statistics.median(ms), 1),
         "p95_ms": round(quantile(ms, 0.95), 1),
-        "load_generator_cores": round((time.process_time() - cpu) / (time.monotonic() - start), 2),
+        "load_generator_cores": round(cores, 2),
     }
 
 

@@ -22,6 +22,7 @@ Everything stays on loopback; every run is bounded by --warmup + --duration seco
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import random
@@ -35,12 +36,15 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import sql
 
 from bench.shape import LANGUAGES, bench_web_key, database_name
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 HOST = "127.0.0.1"
 ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
@@ -455,24 +459,29 @@ def run_once(
     args: argparse.Namespace, users: list[dict[str, str]], count: int, run: str
 ) -> RunStats:
     stats = RunStats()
-    cpu = time.process_time()
     start = time.monotonic()
     stats.window = (start + args.warmup, start + args.warmup + args.duration)
-    threads = [
-        threading.Thread(
-            target=volunteer,
-            args=(i, users[i], args, run, stats, stats.window[1]),
-            daemon=True,
-        )
-        for i in range(count)
-    ]
+    # CPU the volunteers themselves used (it is taken from the server on this machine).
+    stats.client_cpu = run_threads(
+        [
+            functools.partial(volunteer, i, users[i], args, run, stats, stats.window[1])
+            for i in range(count)
+        ],
+        timeout=args.warmup + args.duration + 180,
+    )
+    return stats
+
+
+def run_threads(targets: list[Callable[[], None]], *, timeout: float) -> float:
+    """Run each target in a thread of its own until all end (or `timeout` seconds pass for
+    each); the cores this process used meanwhile."""
+    cpu, start = time.process_time(), time.monotonic()
+    threads = [threading.Thread(target=target, daemon=True) for target in targets]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=args.warmup + args.duration + 180)
-    # CPU the volunteers themselves used (it is taken from the server on this machine).
-    stats.client_cpu = (time.process_time() - cpu) / (time.monotonic() - start)
-    return stats
+        thread.join(timeout=timeout)
+    return (time.process_time() - cpu) / (time.monotonic() - start)
 
 
 # --- reporting -----------------------------------------------------------------------------
