@@ -47,7 +47,14 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 HOST = "127.0.0.1"
-ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+
+
+def dsn(database: str) -> str:
+    """How the benchmark connects to one database of the local server (trust auth)."""
+    return f"host=127.0.0.1 port=5432 user=postgres dbname={database}"
+
+
+ADMIN_DSN = dsn("postgres")
 ROOT = Path(__file__).resolve().parent.parent
 _WORD_TEXT = (
     "the a model answer question explain why how what data tree garden river music code "
@@ -95,8 +102,7 @@ def reset_database(
                     sql.Identifier(target), sql.Identifier(*name.split(".")), sql.Literal(value)
                 )
             )
-    dsn = f"host=127.0.0.1 port=5432 user=postgres dbname={target}"
-    with psycopg.connect(dsn, autocommit=True) as conn:
+    with psycopg.connect(dsn(target), autocommit=True) as conn:
         for path in setup_sql:
             conn.execute(Path(path).read_text())  # the operator's own file, on a bench copy
     if prewarm:
@@ -107,8 +113,7 @@ def reset_database(
 def prewarm_database(database: str) -> float:
     """Read `database`'s hot relations into the OS page cache (PREWARM_SQL); the seconds."""
     started = time.monotonic()
-    dsn = f"host=127.0.0.1 port=5432 user=postgres dbname={database}"
-    with psycopg.connect(dsn, autocommit=True) as conn:
+    with psycopg.connect(dsn(database), autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
         conn.execute(PREWARM_SQL)
     return time.monotonic() - started
@@ -330,7 +335,7 @@ class RunStats:
 
 def pick_volunteers(database: str, count: int, seed: int) -> list[dict[str, str]]:
     """Seeded users of the web client, weighted by their leaderboard score, without repeats."""
-    with psycopg.connect(f"host=127.0.0.1 port=5432 user=postgres dbname={database}") as conn:
+    with psycopg.connect(dsn(database)) as conn:
         rows = conn.execute(
             "SELECT i.username, i.auth_method, u.display_name, coalesce(s.leader_score, 0) FROM"
             ' user_identity i JOIN "user" u ON u.id = i.user_id JOIN api_client c'
