@@ -28,12 +28,12 @@ from bench.shape import database_name
 PATHS = {"orm": "/bare/", "sql": "/bare/sql/"}
 
 
-def _client_loop(
-    port: int, path: str, stop_at: float, window: tuple[float, float], out: list[float]
-):
+def _client_loop(port: int, path: str, window: tuple[float, float], out: list[float]) -> None:
+    """Post to `path` until the measured `window` ends; the latencies of requests started in
+    it go to `out`."""
     client = Client(port)
     n = 0
-    while time.monotonic() < stop_at:
+    while time.monotonic() < window[1]:
         n += 1
         start = time.monotonic()
         status, _ = client.post(path, {"n": n})
@@ -47,7 +47,7 @@ def run_once(args: argparse.Namespace, clients: int) -> dict[str, float]:
     latencies: list[float] = []
     start = time.monotonic()
     window = (start + args.warmup, start + args.warmup + args.duration)
-    loop = functools.partial(_client_loop, args.port, PATHS[args.queries], window[1], window)
+    loop = functools.partial(_client_loop, args.port, PATHS[args.queries], window)
     cores = run_threads(
         [functools.partial(loop, latencies) for _ in range(clients)],
         timeout=args.warmup + args.duration + 60,
